@@ -1,0 +1,28 @@
+"""MkDocs hooks: fill a page's generated sections from committed data.
+
+A page asks for one with a line of its own, ``<!-- generated:NAME -->``; an unknown
+name fails the build, so a typo cannot leave a silent hole in a page.
+"""
+
+import re
+
+import block_audit
+import nox_sessions
+
+GENERATED = re.compile(r"^<!-- generated:(?P<name>[\w-]+) -->$", flags=re.MULTILINE)
+
+RENDERERS = {
+    "block-audit": lambda: block_audit.render_table(block_audit.load()),
+    "nox-sessions": nox_sessions.render_table,
+}
+
+
+def render(name: str) -> str:
+    """The Markdown that replaces ``<!-- generated:NAME -->``."""
+    if name not in RENDERERS:
+        raise KeyError(f"no generated section {name!r}; known: {sorted(RENDERERS)}")
+    return RENDERERS[name]()
+
+
+def on_page_markdown(markdown, **_):
+    return GENERATED.sub(lambda match: render(match["name"]), markdown)

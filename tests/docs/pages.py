@@ -1,0 +1,15 @@
+"""The site's pages: each Markdown file under docs/ and where MkDocs writes it."""
+
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def url_path(page: Path) -> str:
+    """The page's path under the site root, as MkDocs's directory URLs give it."""
+    stem = page.relative_to(DOCS).with_suffix("")
+    directory = stem.parent if stem.name == "index" else stem
+    return "" if directory == Path() else f"{directory.as_posix()}/"
+
+
+PAGES = sorted(DOCS.rglob("*.md"))

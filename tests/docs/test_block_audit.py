@@ -1,0 +1,104 @@
+"""The block audit: every fenced block is executed, or skipped for a listed reason."""
+
+import re
+from pathlib import Path
+
+import pytest
+from pages import PAGES, url_path
+
+import block_audit
+from block_audit import ROOT, Block, classify, parse_blocks
+
+
+def test_every_block_is_executed_or_skipped_for_a_listed_reason():
+    problems = [f"{b.where}: {p}" for b in block_audit.audit() for p in b.problems]
+    assert not problems, "\n".join(problems)
+
+
+def test_includes_outside_fences_pull_in_audited_markdown_only():
+    assert not block_audit.bare_include_problems()
+
+
+def test_committed_counts_are_current():
+    committed = block_audit.load()
+    assert committed["counts"] == block_audit.counts(block_audit.audit()), (
+        f"docs/data/block-audit.json is stale: run `{block_audit.REGENERATE}`"
+    )
+    assert committed["command"] == block_audit.REGENERATE
+
+
+def test_home_page_shows_the_committed_counts(built_site: Path):
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    for category, count in block_audit.load()["counts"].items():
+        label = re.escape(block_audit.CLASS_LABELS[category])
+        assert re.search(rf"<td>{label}</td>\s*<td[^>]*>{count}</td>", home), category
+
+
+def test_every_fence_renders_as_a_code_block(built_site: Path):
+    """A fence the Markdown renderer cannot parse silently becomes a paragraph."""
+    for page in PAGES:
+        if ":::" in page.read_text(encoding="utf-8"):
+            continue  # mkdocstrings adds code blocks of its own to reference pages
+        html = (built_site / url_path(page) / "index.html").read_text(encoding="utf-8")
+        rendered = html.count('<div class="highlight') + html.count(
+            '<pre class="mermaid'
+        )
+        assert rendered == len(block_audit.blocks_on_page(page)), page.relative_to(ROOT)
+
+
+# The audit itself must bite: each kind of bad block is caught.
+
+
+def _classify(markdown: str) -> Block:
+    (block,) = parse_blocks(markdown, ROOT / "docs/example.md")
+    return classify(block)
+
+
+def test_a_python_block_is_an_example():
+    assert _classify("```python\nprint(1)\n```\n").category == "example"
+
+
+def test_an_include_of_a_tested_snippet_section_passes():
+    block = _classify('```python\n--8<-- "snippets/python/durations.py:parse"\n```\n')
+    assert (block.category, block.problems) == ("include", [])
+
+
+def test_includes_inside_content_tabs_are_read():
+    markdown = (
+        '=== "Rust (axum)"\n\n'
+        "    ```rust\n"
+        '    --8<-- "snippets/rust/src/durations.rs:parse"\n'
+        "    ```\n"
+    )
+    assert _classify(markdown).category == "include"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "problem"),
+    [
+        ("```console\n$ rm -rf build\n```\n", "a console block that no test executes"),
+        ("~~~\nplain text\n~~~\n", "a plain block that no test executes"),
+        ('```python\n--8<-- "snippets/python/nope.py"\n```\n', "no such file"),
+        (
+            '```python\n--8<-- "snippets/python/durations.py:nope"\n```\n',
+            "no section 'nope'",
+        ),
+        ('```yaml\n--8<-- "docs/data/block-audit.json"\n```\n', "is not executed by"),
+        (
+            '```python\n--8<-- "snippets/python/durations.py:parse"\nx = 1\n```\n',
+            "mixed",
+        ),
+        ('```{.sh skip="because"}\nls\n```\n', "skip reason 'because' is not one of"),
+    ],
+)
+def test_bad_blocks_are_unexecuted(markdown: str, problem: str):
+    block = _classify(markdown)
+    assert block.category == "unexecuted"
+    assert any(problem in p for p in block.problems), block.problems
+
+
+@pytest.mark.parametrize("reason", sorted(block_audit.SKIP_REASONS))
+def test_listed_skip_reasons_are_accepted(reason: str):
+    assert (
+        _classify(f'```{{.sh skip="{reason}"}}\nls\n```\n').category == f"skip:{reason}"
+    )

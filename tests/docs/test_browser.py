@@ -128,8 +128,8 @@ def test_page_loads_cleanly_and_renders_its_diagrams(
     ):
         page.wait_for_timeout(200)
 
-    assert visit.errors == []
     assert visit.foreign == []
+    assert visit.errors == []
     assert len(diagrams) == expected
     for svg in diagrams:
         kind = attributes(svg).get("aria-roledescription")

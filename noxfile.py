@@ -95,7 +95,7 @@ def serve(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Pytest: snippet tests, the block audit, pytest-examples and the browser test."""
     install(session, "tests")
-    session.run("pytest", *session.posargs, env=DOCS_ENV)
+    session.run("pytest", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -10,7 +10,6 @@ above into `.nox/_bootstrap` first.
 
 import shutil
 import sys
-from pathlib import Path
 
 try:
     import nox
@@ -28,7 +27,6 @@ nox.options.sessions = ["lint", "rust", "docs", "tests"]
 # Reuse session environments: `uv sync --locked` makes each one exact again anyway.
 nox.options.reuse_venv = "yes"
 
-ROOT = Path(__file__).parent
 # Quiets mkdocs-material's notice about MkDocs 2; this site pins MkDocs 1.6.
 DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
 
@@ -101,9 +99,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(venv_backend="none")
 def data(session: nox.Session) -> None:
     """Regenerate the committed counts the site shows (`docs/data/`)."""
-    session.run(
-        sys.executable, "tools/block_audit.py", "--write", "docs/data/block-audit.json"
-    )
+    session.run(sys.executable, "tools/block_audit.py", "--write")
 
 
 @nox.session(name="vendor-mermaid", venv_backend="none")

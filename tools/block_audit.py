@@ -14,9 +14,10 @@ Each fenced block in ``docs/**/*.md`` and ``README.md`` falls into one class:
 
 Anything else is ``unexecuted``, and ``tests/docs/test_block_audit.py`` fails on it.
 
-Run as a script, it rewrites the committed counts that the home page shows::
+Run as a script it lists the problems; with `--write` it also rewrites the committed
+counts that the home page shows (`nox -s data` does that)::
 
-    python tools/block_audit.py --write docs/data/block-audit.json
+    python tools/block_audit.py --write
 """
 
 from __future__ import annotations
@@ -273,9 +274,11 @@ def blocks_on_page(page: Path) -> list[Block]:
     blocks = fenced_blocks(page)
     for _, include in bare_includes(page):
         path = ROOT / include.path
-        whole = path.read_text(encoding="utf-8")
-        text = section_text(path, include.section) if include.section else whole
-        blocks += parse_blocks(text or "", path)
+        if include.section:
+            text = section_text(path, include.section) or ""
+        else:
+            text = path.read_text(encoding="utf-8")
+        blocks += parse_blocks(text, path)
     return blocks
 
 
@@ -360,26 +363,25 @@ def load() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
-def write(path: Path) -> bool:
+def write() -> bool:
     """Rewrite the committed counts if they changed; return whether they did."""
     current = counts(audit())
-    if (
-        path.is_file()
-        and json.loads(path.read_text(encoding="utf-8"))["counts"] == current
-    ):
+    if DATA_FILE.is_file() and load()["counts"] == current:
         return False
     data = {
         "command": REGENERATE,
         "date": datetime.date.today().isoformat(),
         "counts": current,
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    DATA_FILE.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, help="rewrite this counts file if stale")
+    parser.add_argument(
+        "--write", action="store_true", help=f"rewrite {DATA_FILE.name} if it is stale"
+    )
     args = parser.parse_args(argv)
     blocks = audit()
     for block in blocks:
@@ -387,8 +389,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{block.where}: {problem}")
     print(json.dumps(counts(blocks)))
     if args.write:
-        changed = write(args.write)
-        print(f"{args.write}: {'rewritten' if changed else 'already current'}")
+        changed = write()
+        print(f"{DATA_FILE.name}: {'rewritten' if changed else 'already current'}")
     return 1 if any(block.problems for block in blocks) else 0
 
 

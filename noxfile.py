@@ -47,10 +47,11 @@ def install(session: nox.Session, *groups: str) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff: lint and formatting of every Python file."""
+    """Ruff on every Python file (lint and format), shellcheck on `.ci/run`."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("shellcheck", ".ci/run")
 
 
 @nox.session(venv_backend="none")

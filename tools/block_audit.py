@@ -1,6 +1,7 @@
 """The block audit: every fenced code block on the site is executed, or says why not.
 
-Each fenced block in ``docs/**/*.md`` and ``README.md`` falls into one class:
+Each fenced block in ``docs/**/*.md``, ``README.md`` and the docstrings that a reference
+page renders (``::: module``) falls into one class:
 
 ``include``
     Its body is only ``--8<-- "path[:section]"`` lines, and each file it includes is
@@ -63,6 +64,9 @@ FENCE_OPEN = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$"
 INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<target>[^"]+)"\s*$')
 ATTRIBUTE = re.compile(r'(?P<key>[\w-]+)="(?P<value>[^"]*)"')
 PYTHON_LANGUAGES = {"python", "py"}
+# Where mkdocstrings finds the module of a `::: name` line (its `paths` in mkdocs.yml).
+API_PATHS = ("snippets/python", "tools")
+API_DIRECTIVE = re.compile(r"^::: (?P<module>[\w.]+)\s*$", flags=re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,20 @@ class Block:
 
 
 def audited_files() -> list[Path]:
-    """The Markdown files whose code blocks the audit classifies."""
-    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    """The files whose code blocks reach a reader: pages, and docstrings they render."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return pages + documented_modules(pages)
+
+
+def documented_modules(pages: list[Path]) -> list[Path]:
+    """The Python files whose docstrings a page renders with a `::: module` line."""
+    modules = []
+    for page in pages:
+        for match in API_DIRECTIVE.finditer(page.read_text(encoding="utf-8")):
+            name = match["module"].replace(".", "/")
+            found = [ROOT / base / f"{name}.py" for base in API_PATHS]
+            modules += [path for path in found if path.is_file()][:1]
+    return modules
 
 
 def fenced_blocks(path: Path) -> list[Block]:

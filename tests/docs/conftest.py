@@ -6,14 +6,17 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pages import SCREENSHOTS
 
 import block_audit
 
 ROOT = Path(__file__).resolve().parents[2]
+STARTED = pytest.StashKey[float]()
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +52,21 @@ def site_url(built_site: Path) -> Iterator[str]:
         server.shutdown()
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the block audit's counts at the end of every run of the docs tests."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[STARTED] = time.time()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Print the block audit's counts, and the screenshots this run saved."""
     counts = block_audit.counts(block_audit.audit())
     terminalreporter.section("block audit")
     for category, count in counts.items():
         terminalreporter.write_line(f"{count:5d}  {block_audit.CLASS_LABELS[category]}")
+    started = config.stash[STARTED]
+    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= started)
+    if shots:
+        terminalreporter.section("screenshots")
+        for shot in shots:
+            terminalreporter.write_line(str(shot))

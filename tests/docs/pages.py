@@ -2,7 +2,10 @@
 
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+# Where the browser test saves screenshots, for CI and reviewers (not committed).
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
 def url_path(page: Path) -> str:

@@ -10,12 +10,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from pages import PAGES, url_path
+from pages import PAGES, SCREENSHOTS, url_path
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # Without the background-networking flags Chromium calls Google at start-up.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -183,4 +181,3 @@ def test_screenshot(name: str, path: str, visit: Visit, site_url: str):
     target = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=target, full_page=True)
     assert target.stat().st_size > 10_000
-    print(f"screenshot: {target}")

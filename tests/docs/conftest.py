@@ -16,7 +16,8 @@ from pages import SCREENSHOTS
 import block_audit
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTED = pytest.StashKey[float]()
+# Loaded before any docs test runs: screenshots newer than this are this run's.
+LOADED = time.time()
 
 
 @pytest.fixture(scope="session")
@@ -52,20 +53,13 @@ def site_url(built_site: Path) -> Iterator[str]:
         server.shutdown()
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[STARTED] = time.time()
-
-
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, config: pytest.Config
-) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the block audit's counts, and the screenshots this run saved."""
     counts = block_audit.counts(block_audit.audit())
     terminalreporter.section("block audit")
     for category, count in counts.items():
         terminalreporter.write_line(f"{count:5d}  {block_audit.CLASS_LABELS[category]}")
-    started = config.stash[STARTED]
-    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= started)
+    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= LOADED)
     if shots:
         terminalreporter.section("screenshots")
         for shot in shots:

@@ -1,5 +1,6 @@
 """The commands the docs give a reader: they name real sessions, and they work."""
 
+import contextlib
 import os
 import re
 import shlex
@@ -78,7 +79,8 @@ def test_the_serve_command_serves_the_site_on_port_8000(tmp_path):
         page = _first_answer(SERVE_URL, server, deadline=time.monotonic() + 300)
         assert "Open WebUI → Rust migration handbook" in page, log.read_text()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have exited already
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 

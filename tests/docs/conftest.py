@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pages import SCREENSHOTS
 
 import block_audit
+from block_audit import ROOT
+from pages import SCREENSHOTS
 
-ROOT = Path(__file__).resolve().parents[2]
 # Loaded before any docs test runs: screenshots newer than this are this run's.
 LOADED = time.time()
 

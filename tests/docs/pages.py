@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from block_audit import ROOT
+
 DOCS = ROOT / "docs"
+# Every content tab set on the site: these labels, in this order.
+TABS = ("Python (FastAPI)", "Rust (axum)")
 # Where the browser test saves screenshots, for CI and reviewers (not committed).
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 

@@ -4,10 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
-from pages import PAGES, url_path
 
 import block_audit
 from block_audit import ROOT, Block, classify, parse_blocks
+from pages import PAGES, url_path
 
 
 def test_every_block_is_executed_or_skipped_for_a_listed_reason():

@@ -10,8 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from pages import PAGES, SCREENSHOTS, url_path
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+
+from pages import PAGES, SCREENSHOTS, TABS, url_path
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium calls Google at start-up.
@@ -24,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TABS = ("Python (FastAPI)", "Rust (axum)")
 PATTERN_PAGE = "migration/patterns/durations/"
 
 

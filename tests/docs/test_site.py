@@ -7,8 +7,7 @@ import yaml
 
 import vendor_mermaid
 from block_audit import ROOT
-
-TABS = ["Python (FastAPI)", "Rust (axum)"]
+from pages import TABS
 
 
 def test_every_content_tab_set_is_python_then_rust(built_site: Path):
@@ -17,7 +16,7 @@ def test_every_content_tab_set_is_python_then_rust(built_site: Path):
         text = html.read_text(encoding="utf-8")
         for labels in re.findall(r'<div class="tabbed-labels">(.*?)</div>', text, re.S):
             sets += 1
-            assert re.findall(r"<label[^>]*>(.*?)</label>", labels) == TABS, html
+            assert re.findall(r"<label[^>]*>(.*?)</label>", labels) == list(TABS), html
     assert sets > 0
 
 

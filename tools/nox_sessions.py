@@ -14,9 +14,9 @@ class Session:
     default: bool
 
 
-def sessions(noxfile: Path = NOXFILE) -> list[Session]:
+def sessions() -> list[Session]:
     """Every `@nox.session` of the noxfile, in the order it defines them."""
-    tree = ast.parse(noxfile.read_text(encoding="utf-8"))
+    tree = ast.parse(NOXFILE.read_text(encoding="utf-8"))
     defaults = _default_sessions(tree)
     found = []
     for node in tree.body:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+import block_audit
 import vendor_mermaid
 from block_audit import ROOT
 from pages import TABS
@@ -24,15 +25,19 @@ def test_vendored_mermaid_matches_its_record():
     assert vendor_mermaid.verify() == []
 
 
+def plugin_config(name: str) -> dict:
+    """The options mkdocs.yml gives a plugin."""
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    plugins = yaml.load(text, Loader=yaml.BaseLoader)["plugins"]
+    return next(p[name] for p in plugins if isinstance(p, dict) and name in p)
+
+
 def test_the_site_loads_the_vendored_mermaid():
-    config = yaml.load(
-        (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader
-    )
-    plugin = next(
-        p["mermaid2"]
-        for p in config["plugins"]
-        if isinstance(p, dict) and "mermaid2" in p
-    )
-    assert (
-        ROOT / "docs" / plugin["javascript"] == vendor_mermaid.VENDOR / "mermaid.min.js"
-    )
+    javascript = ROOT / "docs" / plugin_config("mermaid2")["javascript"]
+    assert javascript == vendor_mermaid.VENDOR / "mermaid.min.js"
+
+
+def test_the_audit_reads_docstrings_where_mkdocstrings_finds_them():
+    paths = plugin_config("mkdocstrings")["handlers"]["python"]["paths"]
+    assert tuple(paths) == block_audit.API_PATHS
+    assert ROOT / "snippets/python/durations.py" in block_audit.audited_files()

@@ -10,6 +10,7 @@ above into `.nox/_bootstrap` first.
 
 import shutil
 import sys
+from pathlib import Path
 
 try:
     import nox
@@ -90,11 +91,94 @@ def serve(session: nox.Session) -> None:
     )
 
 
+# The contract suite's targets in a plain run: the Python backend on SQLite, and on
+# PostgreSQL with Redis (revocation on signout).
+DEFAULT_TARGETS = ("python", "python+postgres+redis")
+BACKEND_DIR = "examples/python-backend"
+UPSTREAM_VENV = ".nox/upstream"
+UPSTREAM_REQUIREMENTS = "tests/upstream-requirements.txt"
+COVERAGE_FLOOR = 90
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Pytest: snippet tests, the block audit, pytest-examples and the browser test."""
+    """Pytest: snippets, the docs checks, backend units and the contract suite.
+
+    The backend's coverage counts the contract suite's server processes too, and the
+    session fails below the floor. Interop needs two implementations: `nox -s upstream`.
+    """
     install(session, "tests")
-    session.run("pytest", *session.posargs)
+    session.run("coverage", "erase")
+    targets = [f"--target={target}" for target in DEFAULT_TARGETS]
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "--ignore=tests/interop",
+        *targets,
+        *session.posargs,
+        env={
+            "CONTRACT_BACKEND_COVERAGE": str(Path("pyproject.toml").resolve()),
+            "COVERAGE_FILE": str(Path(".coverage").resolve()),
+        },
+    )
+    session.run("coverage", "combine", "--quiet")
+    session.run("coverage", "report", f"--fail-under={COVERAGE_FLOOR}")
+
+
+@nox.session(name="backend-python")
+def backend_python(session: nox.Session) -> None:
+    """Run the FastAPI reference backend in the foreground (env: HOST, PORT, DATA_DIR…)."""
+    install(session, "backend")
+    session.chdir(BACKEND_DIR)
+    session.run("python", "-m", "reference_backend", *session.posargs)
+
+
+@nox.session
+def upstream(session: nox.Session) -> None:
+    """Install Open WebUI 0.12.4 (several GB) and pass the contract suite against it.
+
+    Also runs the interop tests: upstream and the Python backend on one database.
+    """
+    install(session, "tests")
+    python = f"{UPSTREAM_VENV}/bin/python"
+    if not Path(python).exists():
+        session.run("uv", "venv", "--python=python3.11", UPSTREAM_VENV)
+    session.run(
+        "uv",
+        "pip",
+        "sync",
+        f"--python={python}",
+        "--require-hashes",
+        UPSTREAM_REQUIREMENTS,
+    )
+    targets = ("upstream", "upstream+redis", "python")
+    session.run(
+        "pytest",
+        "tests/contract",
+        "tests/interop",
+        *(f"--target={target}" for target in targets),
+        *session.posargs,
+    )
+
+
+@nox.session(name="upstream-lock", venv_backend="none")
+def upstream_lock(session: nox.Session) -> None:
+    """Re-pin `tests/upstream-requirements.txt` from `tests/upstream.in`, with hashes."""
+    session.run(
+        sys.executable,
+        "-m",
+        "uv",
+        "pip",
+        "compile",
+        "--python-version=3.11",
+        "--python-platform=x86_64-manylinux_2_28",
+        "--generate-hashes",
+        "--quiet",
+        "tests/upstream.in",
+        f"--output-file={UPSTREAM_REQUIREMENTS}",
+    )
 
 
 @nox.session(venv_backend="none")

@@ -65,7 +65,7 @@ INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<target>[^"]+)"\s*$')
 ATTRIBUTE = re.compile(r'(?P<key>[\w-]+)="(?P<value>[^"]*)"')
 PYTHON_LANGUAGES = {"python", "py"}
 # Where mkdocstrings finds the module of a `::: name` line (its `paths` in mkdocs.yml).
-API_PATHS = ("snippets/python", "tools")
+API_PATHS = ("examples/python-backend", "tools")
 API_DIRECTIVE = re.compile(r"^::: (?P<module>[\w.]+)\s*$", flags=re.MULTILINE)
 
 
@@ -214,6 +214,14 @@ def _rust_snippet_test(path: Path) -> str | None:
     return "cargo test (nox -s rust)" if declared and tested else None
 
 
+def _backend_module(path: Path) -> str | None:
+    """The reference backend runs under the contract suite, module by module."""
+    package = ROOT / "examples/python-backend/reference_backend"
+    inside = (package / "__init__.py").is_file() and package in path.parents
+    suite = ROOT / "tests/contract/conftest.py"
+    return "the contract suite (tests/contract)" if inside and suite.is_file() else None
+
+
 def _pytest_module(path: Path) -> str | None:
     return (
         "pytest (nox -s tests)" if path.name.startswith(("test_", "conftest")) else None
@@ -230,6 +238,7 @@ EXECUTORS: dict[str, Callable[[Path], str | None]] = {
     r"snippets/python/\w+\.py": _snippet_test,
     r"snippets/rust/src/\w+\.rs": _rust_snippet_test,
     r"tools/\w+\.py": _importing_test,
+    r"examples/python-backend/reference_backend/[\w/]+\.py": _backend_module,
     r"tests/.+\.py": _pytest_module,
     r"mkdocs\.yml": _tool("mkdocs build --strict (nox -s docs)"),
     r"noxfile\.py": _tool("nox"),

@@ -9,6 +9,9 @@ import block_audit
 from block_audit import ROOT, Block, classify, parse_blocks
 from pages import PAGES, url_path
 
+# A backend module that the docs include, with the sections they name.
+DURATIONS = "examples/python-backend/reference_backend/utils/durations.py"
+
 
 def test_every_block_is_executed_or_skipped_for_a_listed_reason():
     problems = [f"{b.where}: {p}" for b in block_audit.audit() for p in b.problems]
@@ -59,7 +62,7 @@ def test_a_python_block_is_an_example():
 
 
 def test_an_include_of_a_tested_snippet_section_passes():
-    block = _classify('```python\n--8<-- "snippets/python/durations.py:parse"\n```\n')
+    block = _classify(f'```python\n--8<-- "{DURATIONS}:parse"\n```\n')
     assert (block.category, block.problems) == ("include", [])
 
 
@@ -80,12 +83,12 @@ def test_includes_inside_content_tabs_are_read():
         ("~~~\nplain text\n~~~\n", "a plain block that no test executes"),
         ('```python\n--8<-- "snippets/python/nope.py"\n```\n', "no such file"),
         (
-            '```python\n--8<-- "snippets/python/durations.py:nope"\n```\n',
+            f'```python\n--8<-- "{DURATIONS}:nope"\n```\n',
             "no section 'nope'",
         ),
         ('```yaml\n--8<-- "docs/data/block-audit.json"\n```\n', "is not executed by"),
         (
-            '```python\n--8<-- "snippets/python/durations.py:parse"\nx = 1\n```\n',
+            f'```python\n--8<-- "{DURATIONS}:parse"\nx = 1\n```\n',
             "mixed",
         ),
         ('```{.sh skip="because"}\nls\n```\n', "skip reason 'because' is not one of"),

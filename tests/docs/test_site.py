@@ -40,4 +40,5 @@ def test_the_site_loads_the_vendored_mermaid():
 def test_the_audit_reads_docstrings_where_mkdocstrings_finds_them():
     paths = plugin_config("mkdocstrings")["handlers"]["python"]["paths"]
     assert tuple(paths) == block_audit.API_PATHS
-    assert ROOT / "snippets/python/durations.py" in block_audit.audited_files()
+    durations = ROOT / "examples/python-backend/reference_backend/utils/durations.py"
+    assert durations in block_audit.audited_files()

@@ -1,4 +1,4 @@
-"""snippets/python/durations.py against the vectors its Rust twin is tested with."""
+"""The backend's `parse_duration` against the vectors its Rust twin is tested with."""
 
 import json
 from datetime import timedelta
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from durations import parse_duration
+from reference_backend.utils.durations import parse_duration
 
 VECTORS = json.loads(
     (Path(__file__).parents[2] / "snippets/vectors/durations.json").read_text()

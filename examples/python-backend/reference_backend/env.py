@@ -1,0 +1,125 @@
+"""Settings read from the environment, with Open WebUI's names and defaults.
+
+Upstream reads these in `open_webui/env.py` and `open_webui/config.py`. Only the
+variables this slice of the API uses are read; everything else keeps upstream's
+default behaviour by not existing here.
+"""
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from reference_backend.utils.durations import parse_duration
+
+# The file `open-webui serve` keeps its generated secret in, relative to the
+# working directory: the same file lets both servers share one secret.
+SECRET_KEY_FILE = ".webui_secret_key"
+TRUE_STRINGS = ("true", "1", "yes", "on")
+ROLES = ("pending", "user", "admin")
+HASH_ALGORITHMS = ("bcrypt", "argon2")
+
+
+# --8<-- [start:settings]
+@dataclass(frozen=True)
+class Settings:
+    """The process-wide settings, fixed at start-up."""
+
+    host: str
+    port: int
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    jwt_expires_in: str
+    default_user_role: str
+    enable_signup: bool
+    enable_api_keys: bool
+    password_hash_algorithm: str
+    cookie_secure: bool
+    cors_allow_origin: tuple[str, ...]
+    redis_url: str
+    redis_key_prefix: str
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Read the settings; a value upstream would refuse stops the start."""
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("DATA_DIR", "data")).resolve()
+        jwt_expires_in = env.get("JWT_EXPIRES_IN", "4w")
+        parse_duration(jwt_expires_in)
+        return cls(
+            host=env.get("HOST", "0.0.0.0"),
+            port=int(env.get("PORT", "8080")),
+            data_dir=data_dir,
+            database_url=database_url(env, data_dir),
+            secret_key=secret_key(env),
+            jwt_expires_in=jwt_expires_in,
+            default_user_role=choice(env, "DEFAULT_USER_ROLE", "pending", ROLES),
+            enable_signup=flag(env, "ENABLE_SIGNUP", default=True),
+            enable_api_keys=flag(env, "ENABLE_API_KEYS", default=False),
+            password_hash_algorithm=choice(
+                env, "PASSWORD_HASH_ALGORITHM", "bcrypt", HASH_ALGORITHMS
+            ),
+            cookie_secure=flag(env, "WEBUI_AUTH_COOKIE_SECURE", default=False),
+            cors_allow_origin=tuple(env.get("CORS_ALLOW_ORIGIN", "*").split(";")),
+            redis_url=env.get("REDIS_URL", ""),
+            redis_key_prefix=env.get("REDIS_KEY_PREFIX", "open-webui"),
+        )
+
+
+# --8<-- [end:settings]
+
+
+def flag(env: dict[str, str], name: str, *, default: bool) -> bool:
+    """Upstream's boolean parsing: only "true" (any case) and friends are true."""
+    if name not in env:
+        return default
+    return env[name].strip().lower() in TRUE_STRINGS
+
+
+def choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]):
+    """A value from a closed set; anything else is a configuration error."""
+    value = env.get(name, default)
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
+# --8<-- [start:database-url]
+def database_url(env: dict[str, str], data_dir: Path) -> str:
+    """`DATABASE_URL`, or the SQLite file upstream uses: `$DATA_DIR/webui.db`."""
+    url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'webui.db'}"
+    # Upstream accepts Heroku-style postgres:// URLs; SQLAlchemy does not.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+# --8<-- [end:database-url]
+
+
+# --8<-- [start:secret-key]
+def secret_key(env: dict[str, str]) -> str:
+    """`WEBUI_SECRET_KEY`, or the key `open-webui serve` would generate and keep.
+
+    Upstream refuses to run with an empty key; so does this backend.
+    """
+    key = env.get("WEBUI_SECRET_KEY", env.get("WEBUI_JWT_SECRET_KEY"))
+    if key is not None:
+        if not key:
+            raise ValueError("WEBUI_SECRET_KEY is set but empty")
+        return key
+    path = Path(SECRET_KEY_FILE)
+    if not path.exists():
+        path.write_text(base64.b64encode(secrets.token_bytes(24)).decode())
+        path.chmod(0o600)
+    key = path.read_text()
+    if not key:
+        raise ValueError(f"{path.resolve()} is empty")
+    return key
+
+
+# --8<-- [end:secret-key]

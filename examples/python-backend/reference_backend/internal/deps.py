@@ -1,0 +1,32 @@
+"""What a route can ask for: the settings, a database session, the Redis client.
+
+All three live on `app.state`, set once by the lifespan in `main.py`, so tests can
+build an app with other settings without touching globals.
+"""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from reference_backend.env import Settings
+from reference_backend.internal.db import session_scope
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.sessions)
+
+
+def get_redis(request: Request):
+    """The Redis client, or None: without Redis, signout cannot revoke a token."""
+    return request.app.state.redis
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Db = Annotated[Session, Depends(get_db)]
+Redis = Annotated[object | None, Depends(get_redis)]

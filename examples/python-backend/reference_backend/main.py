@@ -1,0 +1,149 @@
+"""The application: settings, database, Redis and routers, wired in one place.
+
+`create_app(settings)` builds a fresh app, so tests and the server share the code
+and differ only in their settings.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from reference_backend.env import Settings
+from reference_backend.internal.db import create_tables, make_engine, session_factory
+from reference_backend.internal.deps import Db
+from reference_backend.models import config, users
+from reference_backend.routers import auths, chats, models
+from reference_backend.routers import users as users_router
+from reference_backend.utils.auth import decode_token, is_valid_token, request_token
+
+# The API this backend reproduces; clients branch on it.
+VERSION = "0.12.4"
+NAME = "Open WebUI"
+
+
+# --8<-- [start:lifespan]
+def lifespan(settings: Settings):
+    """Open the database (creating missing tables) and Redis for the app's lifetime."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.database_url)
+        create_tables(engine)
+        app.state.settings = settings
+        app.state.sessions = session_factory(engine)
+        with app.state.sessions() as db:
+            config.seed(db, settings)
+        app.state.redis = (
+            redis.Redis.from_url(settings.redis_url, decode_responses=True)
+            if settings.redis_url
+            else None
+        )
+        yield
+        if app.state.redis is not None:
+            app.state.redis.close()
+        engine.dispose()
+
+    return run
+
+
+# --8<-- [end:lifespan]
+
+
+# --8<-- [start:create-app]
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="Open WebUI reference backend", lifespan=lifespan(settings))
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_allow_origin),
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.include_router(auths.router, prefix="/api/v1/auths", tags=["auths"])
+    app.include_router(users_router.router, prefix="/api/v1/users", tags=["users"])
+    app.include_router(chats.router, prefix="/api/v1/chats", tags=["chats"])
+    app.include_router(models.router, prefix="/api/v1/models", tags=["models"])
+    app.include_router(models.openai_router, prefix="/api", tags=["models"])
+    app.include_router(status_router())
+    return app
+
+
+# --8<-- [end:create-app]
+
+
+def status_router():
+    """Health, version and the public config: the routes that need no account."""
+    from fastapi import APIRouter
+
+    router = APIRouter(tags=["status"])
+
+    @router.get("/health")
+    def health() -> dict:
+        return {"status": True}
+
+    @router.get("/health/db")
+    def health_db(db: Db) -> dict:
+        db.execute(text("SELECT 1"))
+        return {"status": True}
+
+    @router.get("/api/version")
+    def version() -> dict:
+        return {"version": VERSION, "deployment_id": ""}
+
+    @router.get("/api/config")
+    def app_config(request: Request, db: Db) -> dict:
+        return public_config(request, db)
+
+    return router
+
+
+# --8<-- [start:public-config]
+def public_config(request: Request, db) -> dict:
+    """`/api/config` for the keys this slice owns; more of them once signed in."""
+    settings: Settings = request.app.state.settings
+    user = None
+    token = request_token(request)
+    claims = decode_token(token, settings.secret_key) if token else None
+    if claims and "id" in claims:
+        redis_client = request.app.state.redis
+        if is_valid_token(db, claims, redis_client, settings.redis_key_prefix):
+            user = users.get_user_by_id(db, claims["id"])
+    stored = config.get_many(
+        db,
+        "ui.enable_signup",
+        "ui.enable_login_form",
+        "auth.enable_api_keys",
+        "user.permissions",
+    )
+    features = {
+        "slim": False,
+        "auth": True,
+        "auth_trusted_header": False,
+        "enable_signup_password_confirmation": False,
+        "enable_ldap": False,
+        "enable_signup": stored["ui.enable_signup"],
+        "enable_login_form": stored["ui.enable_login_form"],
+        # Upstream says true; this backend serves no Socket.IO, so it says so.
+        "enable_websocket": False,
+    }
+    body = {
+        "status": True,
+        "name": NAME,
+        "version": VERSION,
+        "default_locale": "",
+        "i18n": {},
+        "oauth": {"providers": {}, "auto_redirect": False},
+        "features": features,
+    }
+    if user is None:
+        return {"onboarding": True, **body} if users.count_users(db) == 0 else body
+    features["enable_api_keys"] = stored["auth.enable_api_keys"]
+    return {**body, "permissions": stored["user.permissions"]}
+
+
+# --8<-- [end:public-config]

@@ -1,0 +1,1 @@
+"""Tables (SQLAlchemy) and payloads (Pydantic), one module per upstream model module."""

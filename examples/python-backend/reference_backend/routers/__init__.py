@@ -1,0 +1,1 @@
+"""HTTP routes, one module per upstream router, mounted by `main.create_app`."""

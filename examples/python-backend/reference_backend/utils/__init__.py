@@ -1,0 +1,1 @@
+"""Helpers shared by the routers: credentials, tokens, guards and validation."""

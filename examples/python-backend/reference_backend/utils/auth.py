@@ -1,0 +1,282 @@
+"""Passwords, tokens and the guards every route depends on, as upstream has them.
+
+Upstream keeps all of this in `open_webui/utils/auth.py`; so does this backend, so
+the two files can be read side by side.
+"""
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import bcrypt
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, HTTPException, Request, Response
+from sqlalchemy.orm import Session
+
+from reference_backend import constants
+from reference_backend.env import Settings
+from reference_backend.internal.deps import Db, Redis, SettingsDep
+from reference_backend.models import auths, config, users
+from reference_backend.models.users import UserModel
+from reference_backend.utils.durations import parse_duration
+
+ALGORITHM = "HS256"
+BCRYPT_MAX_BYTES = 72
+API_KEY_PREFIX = "sk-"
+API_KEY_HEADER = "x-api-key"
+VERIFIED_ROLES = ("user", "admin")
+
+# Verified when the email is unknown, so a wrong address costs as much time as a
+# wrong password and the response time does not tell which accounts exist.
+PLACEHOLDER_HASH = bcrypt.hashpw(b"placeholder", bcrypt.gensalt()).decode()
+
+
+# --8<-- [start:passwords]
+def hash_password(password: str, algorithm: str) -> str:
+    """A new hash with the configured scheme: bcrypt (`$2b$12$…`) or argon2."""
+    if algorithm == "argon2":
+        return PasswordHasher().hash(password)
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def password_too_long(password: str, algorithm: str) -> bool:
+    """bcrypt reads 72 bytes; upstream refuses longer new passwords outright."""
+    return algorithm == "bcrypt" and len(password.encode()) > BCRYPT_MAX_BYTES
+
+
+def verify_password(password: str, hashed: str | None) -> bool:
+    """Check against either scheme, chosen by the hash's own prefix."""
+    if not hashed:
+        return False
+    if hashed.startswith("$argon2"):
+        try:
+            return PasswordHasher().verify(hashed, password)
+        except (InvalidHashError, VerificationError):
+            return False
+    try:
+        return bcrypt.checkpw(password.encode()[:BCRYPT_MAX_BYTES], hashed.encode())
+    except ValueError:
+        return False
+
+
+# --8<-- [end:passwords]
+
+
+# --8<-- [start:tokens]
+def create_token(claims: dict, secret: str, expires_delta: timedelta | None) -> str:
+    """An HS256 JWT with upstream's claims; no `exp` when the expiry is -1 or 0."""
+    now = datetime.now(UTC)
+    payload = {**claims}
+    if expires_delta:
+        payload["exp"] = now + expires_delta
+    payload |= {"jti": str(uuid.uuid4()), "iat": now}
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, secret: str) -> dict | None:
+    """The claims of a token signed with `secret` and not expired, else None."""
+    try:
+        return jwt.decode(token, secret, algorithms=[ALGORITHM])
+    except jwt.PyJWTError:
+        return None
+
+
+def session_claims(user: UserModel, auth: auths.Auth) -> dict:
+    now = int(time.time())
+    return {
+        "id": user.id,
+        "typ": "session",
+        "auth_method": "password",
+        "auth_time": now,
+        "session_stamp": auth.session_stamp,
+        "mfa_verified": False,
+    }
+
+
+# --8<-- [end:tokens]
+
+
+def revoked_key(prefix: str, jti: str) -> str:
+    """The Redis key upstream writes when a token is signed out."""
+    return f"{prefix}:auth:token:{jti}:revoked"
+
+
+def revoked_user_key(prefix: str, user_id: str) -> str:
+    return f"{prefix}:auth:user:{user_id}:revoked_at"
+
+
+# --8<-- [start:is-valid]
+def is_valid_token(db: Session, claims: dict, redis, prefix: str) -> bool:
+    """A signature is not enough: the stamp must match, and Redis must not object."""
+    auth = auths.get_auth(db, claims.get("id", ""))
+    if auth is None or not auth.active:
+        raise HTTPException(401, constants.INVALID_AUTH_REQUEST)
+    if claims.get("session_stamp") != auth.session_stamp:
+        return False
+    if claims.get("typ", "session") not in ("session", "automation", "subagent"):
+        return False
+    if redis is None:
+        return True
+    jti = claims.get("jti")
+    if jti and redis.get(revoked_key(prefix, jti)):
+        return False
+    revoked_at = redis.get(revoked_user_key(prefix, claims.get("id", "")))
+    if revoked_at is None:
+        return True
+    issued_at = claims.get("iat")
+    return issued_at is not None and int(issued_at) > int(revoked_at)
+
+
+# --8<-- [end:is-valid]
+
+
+# --8<-- [start:request-token]
+def request_token(request: Request) -> str | None:
+    """The credential, looked for where upstream looks and in the same order.
+
+    A `Bearer` header first, then the `token` cookie, then an `Authorization` header of
+    any other scheme ("Basic x" yields "x", as upstream's middleware does), then the
+    `x-api-key` header.
+    """
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials
+    if cookie := request.cookies.get("token"):
+        return cookie
+    if header.count(" ") == 1 and credentials:
+        return credentials
+    return request.headers.get(API_KEY_HEADER)
+
+
+# --8<-- [end:request-token]
+
+
+# --8<-- [start:current-user]
+def get_current_user(
+    request: Request,
+    db: Db,
+    settings: SettingsDep,
+    redis: Redis,
+) -> UserModel:
+    """The signed-in user, by session token or API key; 401 otherwise."""
+    token = request_token(request)
+    if token is None:
+        raise HTTPException(401, constants.NOT_AUTHENTICATED)
+    if token.startswith(API_KEY_PREFIX):
+        user = user_by_api_key(db, token)
+        request.state.auth_type = "api_key"
+    else:
+        claims = decode_token(token, settings.secret_key)
+        if claims is None or "id" not in claims:
+            raise HTTPException(401, constants.UNAUTHORIZED)
+        if not is_valid_token(db, claims, redis, settings.redis_key_prefix):
+            raise HTTPException(401, constants.TOKEN_REVOKED)
+        user = users.get_user_by_id(db, claims["id"])
+        if user is None:
+            raise HTTPException(401, constants.INVALID_TOKEN)
+        request.state.auth_type = "jwt"
+        request.state.claims = claims
+    users.touch_last_active(db, user.id)
+    return user
+
+
+# --8<-- [end:current-user]
+
+
+def user_by_api_key(db: Session, key: str) -> UserModel:
+    """The key's owner, when keys are enabled and the owner may use one."""
+    user = users.get_user_by_api_key(db, key)
+    if user is None:
+        raise HTTPException(401, constants.INVALID_TOKEN)
+    settings = config.get_many(db, "auth.enable_api_keys", "user.permissions")
+    if not settings["auth.enable_api_keys"]:
+        raise HTTPException(403, constants.API_KEY_NOT_ALLOWED)
+    if user.role != "admin" and not has_permission(
+        settings["user.permissions"], "features.api_keys"
+    ):
+        raise HTTPException(403, constants.API_KEY_NOT_ALLOWED)
+    return user
+
+
+def has_permission(permissions: dict | None, dotted: str) -> bool:
+    node = permissions or {}
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return node is True
+
+
+CurrentUser = Annotated[UserModel, Depends(get_current_user)]
+
+
+# --8<-- [start:guards]
+def get_verified_user(user: CurrentUser) -> UserModel:
+    """A user or an admin. Upstream answers a pending user with 401, not 403."""
+    if user.role not in VERIFIED_ROLES:
+        raise HTTPException(401, constants.ACCESS_PROHIBITED)
+    return user
+
+
+def get_admin_user(user: CurrentUser) -> UserModel:
+    if user.role != "admin":
+        raise HTTPException(401, constants.ACCESS_PROHIBITED)
+    return user
+
+
+def get_human_user(request: Request, user: CurrentUser) -> UserModel:
+    """Any role, but signed in with a session token: an API key is not enough."""
+    claims = getattr(request.state, "claims", {})
+    if request.state.auth_type != "jwt" or claims.get("typ", "session") != "session":
+        raise HTTPException(403, constants.HUMAN_SESSION_REQUIRED)
+    return user
+
+
+VerifiedUser = Annotated[UserModel, Depends(get_verified_user)]
+AdminUser = Annotated[UserModel, Depends(get_admin_user)]
+HumanUser = Annotated[UserModel, Depends(get_human_user)]
+# --8<-- [end:guards]
+
+
+# --8<-- [start:sign-in]
+def sign_in(
+    response: Response,
+    db: Session,
+    settings: Settings,
+    user: UserModel,
+    auth: auths.Auth,
+) -> dict:
+    """Issue a session token, set it as the `token` cookie, and build the reply."""
+    expires_delta = parse_duration(config.get(db, "auth.jwt_expiry") or "4w")
+    token = create_token(session_claims(user, auth), settings.secret_key, expires_delta)
+    max_age = int(expires_delta.total_seconds()) if expires_delta else None
+    response.set_cookie(
+        "token",
+        token,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        max_age=max_age,
+    )
+    return {
+        "token": token,
+        "token_type": "Bearer",
+        "expires_at": int(time.time()) + max_age if max_age is not None else None,
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "profile_image_url": f"/api/v1/users/{user.id}/profile/image",
+        "permissions": config.get(db, "user.permissions"),
+    }
+
+
+# --8<-- [end:sign-in]
+
+
+def create_api_key() -> str:
+    return API_KEY_PREFIX + uuid.uuid4().hex

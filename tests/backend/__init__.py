@@ -1,0 +1,1 @@
+"""Unit tests of the reference backend's token, password, config and settings code."""

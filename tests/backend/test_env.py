@@ -1,0 +1,79 @@
+"""Settings from the environment: upstream's names, defaults and refusals."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from reference_backend.env import SECRET_KEY_FILE, Settings
+
+from .conftest import SECRET
+
+
+def test_defaults_are_upstreams(tmp_path):
+    settings = Settings.from_environ(
+        {"DATA_DIR": str(tmp_path), "WEBUI_SECRET_KEY": SECRET}
+    )
+    assert (settings.host, settings.port) == ("0.0.0.0", 8080)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'webui.db'}"
+    assert settings.jwt_expires_in == "4w"
+    assert settings.default_user_role == "pending"
+    assert settings.enable_signup is True
+    assert settings.enable_api_keys is False
+    assert settings.password_hash_algorithm == "bcrypt"
+    assert settings.cookie_secure is False
+    assert settings.cors_allow_origin == ("*",)
+    assert settings.redis_url == ""
+    assert settings.redis_key_prefix == "open-webui"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_urls_map_to_sqlalchemy_drivers(url, expected):
+    settings = Settings.from_environ({"DATABASE_URL": url, "WEBUI_SECRET_KEY": SECRET})
+    assert settings.database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("true", True), ("True", True), ("1", True), ("false", False), ("no", False)],
+)
+def test_flags_parse_like_upstream(raw, value):
+    env = {"ENABLE_API_KEYS": raw, "WEBUI_SECRET_KEY": SECRET}
+    assert Settings.from_environ(env).enable_api_keys is value
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEFAULT_USER_ROLE": "owner"}, "DEFAULT_USER_ROLE='owner'"),
+        ({"PASSWORD_HASH_ALGORITHM": "md5"}, "PASSWORD_HASH_ALGORITHM='md5'"),
+        ({"JWT_EXPIRES_IN": "forever"}, "invalid duration 'forever'"),
+        ({"WEBUI_SECRET_KEY": ""}, "WEBUI_SECRET_KEY is set but empty"),
+    ],
+)
+def test_values_upstream_would_refuse_stop_the_start(env, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Settings.from_environ({"WEBUI_SECRET_KEY": SECRET, **env})
+
+
+def test_missing_secret_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = Settings.from_environ({}).secret_key
+    assert len(first) == 32  # 24 random bytes, base64-encoded
+    assert Path(SECRET_KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert Settings.from_environ({}).secret_key == first
+
+
+def test_os_environ_is_the_default_source(monkeypatch):
+    monkeypatch.setenv("WEBUI_SECRET_KEY", SECRET)
+    monkeypatch.setenv("PORT", "9123")
+    assert Settings.from_environ().port == 9123
+    assert os.environ["PORT"] == "9123"

@@ -1,0 +1,1 @@
+"""The HTTP contract of Open WebUI 0.12.4 that every implementation must keep."""

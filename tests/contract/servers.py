@@ -1,0 +1,212 @@
+"""Real server processes for the suites: started on 127.0.0.1, stopped afterwards.
+
+Every implementation runs as a separate process with a fresh DATA_DIR, so a test sees
+exactly what a client would, and no test leaves state in another server.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .stores import REDIS_URL, postgres_database, redis_namespace
+from .targets import Target
+
+ROOT = Path(__file__).resolve().parents[2]
+UPSTREAM = ROOT / ".nox" / "upstream"
+PYTHON_BACKEND = ROOT / "examples" / "python-backend"
+
+# Open WebUI imports torch and runs its migrations before it answers: it needs longer.
+READY_TIMEOUT = {"python": 60.0, "rust": 60.0, "upstream": 180.0}
+STOP_TIMEOUT = 10.0
+LOG_TAIL_LINES = 60
+
+# Only these variables pass from the test run to a server, so that the server sees
+# the settings a test chose and nothing a developer's shell happens to export.
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "USER")
+
+# Keeps Open WebUI off the network and off the local embedding model: the contract is
+# about auth, users, chats and models, and must not depend on downloads.
+UPSTREAM_ENV = {
+    "OFFLINE_MODE": "true",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ENABLE_OLLAMA_API": "false",
+    "ENABLE_OPENAI_API": "false",
+    "RAG_EMBEDDING_ENGINE": "openai",
+    "RAG_EMBEDDING_MODEL_AUTO_UPDATE": "false",
+    "RAG_RERANKING_MODEL_AUTO_UPDATE": "false",
+    "ENABLE_VERSION_UPDATE_CHECK": "false",
+    "ANONYMIZED_TELEMETRY": "false",
+    "DO_NOT_TRACK": "true",
+    "SCARF_NO_ANALYTICS": "true",
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server and where its state lives."""
+
+    target: Target
+    base_url: str
+    data_dir: Path
+    log_path: Path
+    secret: str
+    # None means SQLite in data_dir, the default.
+    database_url: str | None
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        text = (
+            self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        )
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    """A port nothing listens on now; the server binds it a moment later."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def command(target: Target, port: int) -> tuple[list[str], dict[str, str], Path | None]:
+    """The argv, the implementation's own env and the cwd (None: the server's dir)."""
+    if target.impl == "upstream":
+        executable = UPSTREAM / "bin" / "open-webui"
+        if not executable.exists():
+            pytest.fail(
+                f"Open WebUI 0.12.4 is not installed at {UPSTREAM}: "
+                "run `nox -s upstream`"
+            )
+        argv = [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        return argv, dict(UPSTREAM_ENV), None
+    if target.impl == "rust":
+        binary = os.environ.get("CONTRACT_RUST_BINARY")
+        if not binary:
+            pytest.fail(
+                "the rust target needs CONTRACT_RUST_BINARY: "
+                "the path of the built server"
+            )
+        return [binary], {}, ROOT
+    env = {"PYTHONPATH": str(PYTHON_BACKEND)}
+    rcfile = os.environ.get("CONTRACT_BACKEND_COVERAGE")
+    if not rcfile:
+        return [sys.executable, "-m", "reference_backend"], env, ROOT
+    # The server's data joins the test run's: same data file, combined afterwards.
+    if "COVERAGE_FILE" in os.environ:
+        env["COVERAGE_FILE"] = os.environ["COVERAGE_FILE"]
+    coverage = ["-m", "coverage", "run", "--parallel-mode", f"--rcfile={rcfile}"]
+    return [sys.executable, *coverage, "-m", "reference_backend"], env, ROOT
+
+
+def sqlalchemy_url(target: Target, database_url: str) -> str:
+    """DATABASE_URL as the implementation needs it.
+
+    Upstream hands the URL to SQLAlchemy, whose default PostgreSQL driver is psycopg2;
+    Open WebUI 0.12.4 ships psycopg 3 only, so its URL names that driver.
+    """
+    if target.impl == "upstream":
+        return database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return database_url
+
+
+def wait_until_ready(process: subprocess.Popen, server: Server) -> None:
+    """Poll `/health` until it answers 200; fail with the log if the server cannot."""
+    deadline = time.monotonic() + READY_TIMEOUT[server.target.impl]
+    with httpx.Client(base_url=server.base_url, timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"{server.target.spec} exited with code {process.returncode} "
+                    f"before it was ready; log tail:\n{server.log_tail()}"
+                )
+            try:
+                if client.get("/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+    pytest.fail(
+        f"{server.target.spec} was not ready within "
+        f"{READY_TIMEOUT[server.target.impl]:.0f} s; log tail:\n{server.log_tail()}"
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group, then SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def running_server(
+    target: Target,
+    workdir: Path,
+    secret: str,
+    extra_env: Mapping[str, str] | None = None,
+    data_dir: Path | None = None,
+) -> Iterator[Server]:
+    """Start one server of `target` in `workdir`; stop it and drop its stores after.
+
+    `data_dir` defaults to a fresh directory; the interop suite passes one shared by two
+    servers. `extra_env` overrides the defaults, for tests that need other settings.
+    """
+    data_dir = data_dir or workdir / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    argv, impl_env, cwd = command(target, port)
+    with ExitStack() as stack:
+        env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+        env |= impl_env | {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "DATA_DIR": str(data_dir),
+            "WEBUI_SECRET_KEY": secret,
+            # On everywhere, so api-key tests can run; one fresh server turns it off.
+            "ENABLE_API_KEYS": "true",
+        }
+        database_url = None
+        if target.postgres:
+            database_url = stack.enter_context(postgres_database())
+            env["DATABASE_URL"] = sqlalchemy_url(target, database_url)
+        if target.redis:
+            prefix = stack.enter_context(redis_namespace())
+            env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
+        env |= dict(extra_env or {})
+        server = Server(
+            target=target,
+            base_url=f"http://127.0.0.1:{port}",
+            data_dir=data_dir,
+            log_path=workdir / "server.log",
+            secret=secret,
+            database_url=database_url,
+        )
+        log = stack.enter_context(server.log_path.open("ab"))
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd or workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own process group, so that stopping it also stops any workers.
+            start_new_session=True,
+        )
+        stack.callback(stop, process)
+        wait_until_ready(process, server)
+        yield server

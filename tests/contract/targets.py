@@ -1,0 +1,67 @@
+"""Which servers a run tests: the `--target` option and the specs it takes.
+
+A spec is `IMPL[+postgres][+redis]`: the implementation, then the backing services it
+runs against. SQLite in DATA_DIR is the default database, and no Redis is the default.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+IMPLS = ("python", "upstream", "rust")
+SERVICES = ("postgres", "redis")
+DEFAULT_SPEC = "python"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One implementation with its backing services, as one `--target` spec names it."""
+
+    impl: str
+    postgres: bool = False
+    redis: bool = False
+
+    @classmethod
+    def parse(cls, spec: str) -> "Target":
+        impl, *services = spec.strip().split("+")
+        if impl not in IMPLS:
+            raise pytest.UsageError(
+                f"--target {spec!r}: the implementation must be one of "
+                f"{', '.join(IMPLS)}"
+            )
+        unknown = set(services) - set(SERVICES)
+        if unknown or len(set(services)) != len(services):
+            raise pytest.UsageError(
+                f"--target {spec!r}: after the implementation, only +postgres and "
+                "+redis may follow, each at most once"
+            )
+        return cls(impl, postgres="postgres" in services, redis="redis" in services)
+
+    @property
+    def spec(self) -> str:
+        """The canonical spec: the test ids show it."""
+        return "+".join(
+            [self.impl] + [service for service in SERVICES if getattr(self, service)]
+        )
+
+
+def add_target_option(parser: pytest.Parser) -> None:
+    """Register `--target` once, though both suites' conftests call this."""
+    group = parser.getgroup("contract", "contract and interop suites")
+    if any("--target" in option.names() for option in group.options):
+        return
+    group.addoption(
+        "--target",
+        action="append",
+        default=[],
+        metavar="IMPL[+postgres][+redis]",
+        help=f"a server to test, IMPL in {{{','.join(IMPLS)}}}; repeatable "
+        f"(default: {DEFAULT_SPEC})",
+    )
+
+
+def requested_targets(config: pytest.Config) -> list[Target]:
+    """The targets of this run, in the order given, without repeats."""
+    specs = config.getoption("target") or [DEFAULT_SPEC]
+    targets = [Target.parse(spec) for spec in specs]
+    return list(dict.fromkeys(targets))

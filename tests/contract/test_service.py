@@ -1,0 +1,88 @@
+"""The unauthenticated service endpoints: health probes, version and app config."""
+
+import httpx
+
+from .api import Account, bearer
+
+VERSION = "0.12.4"
+# What /api/config tells a signed-out browser: everything the login page needs.
+ANONYMOUS_CONFIG_KEYS = {
+    "status",
+    "name",
+    "version",
+    "default_locale",
+    "i18n",
+    "oauth",
+    "features",
+}
+ANONYMOUS_FEATURES = {
+    "slim",
+    "auth",
+    "auth_trusted_header",
+    "enable_signup_password_confirmation",
+    "enable_ldap",
+    "enable_signup",
+    "enable_login_form",
+    "enable_websocket",
+}
+
+
+def test_health(client: httpx.Client) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": True}
+
+
+def test_health_db(client: httpx.Client) -> None:
+    response = client.get("/health/db")
+    assert response.status_code == 200
+    assert response.json() == {"status": True}
+
+
+def test_version(client: httpx.Client) -> None:
+    response = client.get("/api/version")
+    assert response.status_code == 200
+    assert response.json() == {"version": VERSION, "deployment_id": ""}
+
+
+def test_anonymous_config(client: httpx.Client, admin: Account) -> None:
+    """With users present there is no `onboarding` key: the page shows sign-in."""
+    response = client.get("/api/config")
+    assert response.status_code == 200
+    config = response.json()
+    assert set(config) == ANONYMOUS_CONFIG_KEYS
+    assert config["status"] is True
+    assert config["name"] == "Open WebUI"
+    assert config["version"] == VERSION
+    assert config["oauth"] == {"providers": {}, "auto_redirect": False}
+    assert set(config["features"]) == ANONYMOUS_FEATURES
+    features = config["features"]
+    assert features["auth"] is True
+    assert features["auth_trusted_header"] is False
+    assert features["enable_ldap"] is False
+    # The first signup switched self-signup off.
+    assert features["enable_signup"] is False
+    assert features["enable_login_form"] is True
+
+
+def test_invalid_token_reads_config_as_anonymous(client: httpx.Client) -> None:
+    """A token that does not verify is ignored here, not answered with 401."""
+    response = client.get("/api/config", headers=bearer("garbage"))
+    assert response.status_code == 200
+    assert set(response.json()) == ANONYMOUS_CONFIG_KEYS
+
+
+def test_signed_in_config_adds_auth_features(
+    client: httpx.Client, admin: Account
+) -> None:
+    """Only the keys this slice owns are checked; the rest of upstream's signed-in
+    shape belongs to features a reimplementation of auth/users/chats/models lacks."""
+    config = client.get("/api/config", headers=admin.headers).json()
+    assert config["status"] is True
+    assert config["version"] == VERSION
+    features = config["features"]
+    assert set(features) >= ANONYMOUS_FEATURES
+    assert features["enable_signup"] is False
+    assert features["enable_login_form"] is True
+    # Signed in, a client learns whether it may offer API keys.
+    assert features["enable_api_keys"] is True

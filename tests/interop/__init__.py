@@ -1,0 +1,1 @@
+"""Two implementations on one database: what one writes, the other must honour."""

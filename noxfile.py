@@ -129,7 +129,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(name="backend-python")
 def backend_python(session: nox.Session) -> None:
-    """Run the FastAPI reference backend in the foreground (env: HOST, PORT, DATA_DIR…)."""
+    """Run the FastAPI reference backend in the foreground, configured by env."""
     install(session, "backend")
     session.chdir(BACKEND_DIR)
     session.run("python", "-m", "reference_backend", *session.posargs)
@@ -165,7 +165,7 @@ def upstream(session: nox.Session) -> None:
 
 @nox.session(name="upstream-lock", venv_backend="none")
 def upstream_lock(session: nox.Session) -> None:
-    """Re-pin `tests/upstream-requirements.txt` from `tests/upstream.in`, with hashes."""
+    """Pin `tests/upstream.in` again, with hashes, into the requirements file."""
     session.run(
         sys.executable,
         "-m",

@@ -57,3 +57,4 @@ MODEL_ID_TOO_LONG = (
     "The model id is too long. "
     "Please make sure your model id is less than 256 characters long."
 )
+RATE_LIMIT_EXCEEDED = "API rate limit exceeded"

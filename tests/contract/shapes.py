@@ -4,6 +4,27 @@ A missing key breaks a client that reads it, and an extra one shows a server tha
 drifted, so tests compare these sets exactly. Values are checked in the tests.
 """
 
+# What /api/config tells a signed-out browser: everything the login page needs.
+ANONYMOUS_CONFIG = {
+    "status",
+    "name",
+    "version",
+    "default_locale",
+    "i18n",
+    "oauth",
+    "features",
+}
+ANONYMOUS_FEATURES = {
+    "slim",
+    "auth",
+    "auth_trusted_header",
+    "enable_signup_password_confirmation",
+    "enable_ldap",
+    "enable_signup",
+    "enable_login_form",
+    "enable_websocket",
+}
+
 # POST /auths/signin and /auths/signup.
 SESSION = {
     "id",
@@ -15,6 +36,15 @@ SESSION = {
     "token_type",
     "expires_at",
     "permissions",
+}
+# The sections of `permissions` in a session.
+PERMISSION_SECTIONS = {
+    "workspace",
+    "sharing",
+    "access_grants",
+    "chat",
+    "features",
+    "settings",
 }
 # GET /auths/: the session again, with the stored profile fields.
 SESSION_USER = {
@@ -121,4 +151,3 @@ MODEL_META = {
 }
 # GET /models/model and the items of /models/list also say who may edit.
 MODEL_ACCESS = MODEL | {"user", "write_access"}
-MODEL_OWNER = {"id", "name", "role", "email"}

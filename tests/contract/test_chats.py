@@ -91,6 +91,24 @@ def test_get_own_chat(client: httpx.Client, user: Account) -> None:
     assert body == created
 
 
+def test_admin_reads_any_chat_without_its_settings(
+    client: httpx.Client, admin: Account, user: Account
+) -> None:
+    """Admins may read users' chats, but not the owner's model settings and
+    variables, and not as a chat they may continue."""
+    private = {"params": {"temperature": 0.1}, "variables": {"name": "Ada"}}
+    created = new_chat(client, user, CONVERSATION | private)
+    response = get_chat(client, admin, created["id"])
+    assert response.status_code == 200
+    body = response.json()
+    assert body["chat"].pop("share_mode") is None
+    assert body["chat"] == CONVERSATION | {
+        "messages": created["chat"]["messages"],
+        "history": created["chat"]["history"],
+    }
+    assert body["variables"] == {}
+
+
 def test_update_merges_into_the_chat(client: httpx.Client, user: Account) -> None:
     created = new_chat(client, user, CONVERSATION)
     response = client.post(

@@ -7,13 +7,13 @@ argon2 hashes, Secure cookies, API keys off, and "user" as the default role. The
 can change the server; the tests then check that record.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from . import messages, tokens
+from . import messages, shapes, tokens
 from .api import (
     Account,
     account_from,
@@ -53,7 +53,7 @@ def fresh(launch: Callable[[Mapping[str, str]], Server]) -> Server:
 
 
 @pytest.fixture(scope="module")
-def fresh_client(fresh: Server):
+def fresh_client(fresh: Server) -> Iterator[httpx.Client]:
     with http_client(fresh.base_url) as client:
         yield client
 
@@ -70,6 +70,7 @@ def bootstrap(fresh_client: httpx.Client) -> Bootstrap:
 
 
 def test_onboarding_only_while_empty(bootstrap: Bootstrap) -> None:
+    assert set(bootstrap.config_before) == shapes.ANONYMOUS_CONFIG | {"onboarding"}
     assert bootstrap.config_before["onboarding"] is True
     assert bootstrap.config_before["features"]["enable_signup"] is True
     assert "onboarding" not in bootstrap.config_after

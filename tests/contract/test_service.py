@@ -2,29 +2,10 @@
 
 import httpx
 
+from . import shapes
 from .api import Account, bearer
 
 VERSION = "0.12.4"
-# What /api/config tells a signed-out browser: everything the login page needs.
-ANONYMOUS_CONFIG_KEYS = {
-    "status",
-    "name",
-    "version",
-    "default_locale",
-    "i18n",
-    "oauth",
-    "features",
-}
-ANONYMOUS_FEATURES = {
-    "slim",
-    "auth",
-    "auth_trusted_header",
-    "enable_signup_password_confirmation",
-    "enable_ldap",
-    "enable_signup",
-    "enable_login_form",
-    "enable_websocket",
-}
 
 
 def test_health(client: httpx.Client) -> None:
@@ -50,12 +31,12 @@ def test_anonymous_config(client: httpx.Client, admin: Account) -> None:
     response = client.get("/api/config")
     assert response.status_code == 200
     config = response.json()
-    assert set(config) == ANONYMOUS_CONFIG_KEYS
+    assert set(config) == shapes.ANONYMOUS_CONFIG
     assert config["status"] is True
     assert config["name"] == "Open WebUI"
     assert config["version"] == VERSION
     assert config["oauth"] == {"providers": {}, "auto_redirect": False}
-    assert set(config["features"]) == ANONYMOUS_FEATURES
+    assert set(config["features"]) == shapes.ANONYMOUS_FEATURES
     features = config["features"]
     assert features["auth"] is True
     assert features["auth_trusted_header"] is False
@@ -69,7 +50,7 @@ def test_invalid_token_reads_config_as_anonymous(client: httpx.Client) -> None:
     """A token that does not verify is ignored here, not answered with 401."""
     response = client.get("/api/config", headers=bearer("garbage"))
     assert response.status_code == 200
-    assert set(response.json()) == ANONYMOUS_CONFIG_KEYS
+    assert set(response.json()) == shapes.ANONYMOUS_CONFIG
 
 
 def test_signed_in_config_adds_auth_features(
@@ -81,7 +62,7 @@ def test_signed_in_config_adds_auth_features(
     assert config["status"] is True
     assert config["version"] == VERSION
     features = config["features"]
-    assert set(features) >= ANONYMOUS_FEATURES
+    assert set(features) >= shapes.ANONYMOUS_FEATURES
     assert features["enable_signup"] is False
     assert features["enable_login_form"] is True
     # Signed in, a client learns whether it may offer API keys.

@@ -26,6 +26,20 @@ def test_signin_returns_a_session(client: httpx.Client, user: Account) -> None:
     assert response.headers["cache-control"] == "no-store"
 
 
+def test_permissions_of_a_user(client: httpx.Client, user: Account) -> None:
+    """The defaults a user starts with, as far as this slice enforces them: the
+    client hides what these deny, and the server refuses it too."""
+    permissions = signin(client, user.email, user.password).json()["permissions"]
+    assert set(permissions) == shapes.PERMISSION_SECTIONS
+    assert permissions["workspace"]["models"] is False
+    assert permissions["features"]["api_keys"] is False
+    assert permissions["chat"]["delete"] is True
+    assert permissions["chat"]["share"] is True
+    assert permissions["settings"]["interface"] is True
+    session = client.get("/api/v1/auths/", headers=user.headers).json()
+    assert session["permissions"] == permissions
+
+
 def test_signin_token_claims(client: httpx.Client, user: Account, secret: str) -> None:
     before = int(time.time())
     body = signin(client, user.email, user.password).json()
@@ -119,3 +133,17 @@ def test_malformed_signin_body(
     )
     assert response.status_code == 422
     assert response.json() == {"detail": messages.INVALID_AUTH_REQUEST}
+
+
+def test_the_sixteenth_attempt_on_one_email_within_minutes_is_refused(
+    client: httpx.Client,
+) -> None:
+    """Fifteen tries per address in a rolling three minutes, counted before the
+    password is checked, so right and wrong passwords alike use them up."""
+    email = f"throttled-{time.time_ns()}@example.com"
+    statuses = [signin(client, email, "wrong").status_code for _ in range(15)]
+    assert statuses == [400] * 15
+    refused = signin(client, email.upper(), "wrong")
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": messages.RATE_LIMIT_EXCEEDED}
+    assert refused.headers["cache-control"] == "no-store"

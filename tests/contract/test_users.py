@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from . import messages, shapes
-from .api import Account, add_user, signin
+from .api import Account, add_user, new_chat, signin
 
 PAGE_SIZE = 30
 
@@ -174,6 +174,8 @@ def test_first_admin_cannot_demote_itself(client: httpx.Client, admin: Account):
 
 
 def test_delete_user(client: httpx.Client, admin: Account, user: Account) -> None:
+    chat_path = f"/api/v1/chats/{new_chat(client, user)['id']}"
+    assert client.get(chat_path, headers=admin.headers).status_code == 200
     response = client.delete(f"/api/v1/users/{user.id}", headers=admin.headers)
     assert response.status_code == 200
     assert response.json() is True
@@ -182,6 +184,8 @@ def test_delete_user(client: httpx.Client, admin: Account, user: Account) -> Non
     orphaned = client.get("/api/v1/auths/", headers=user.headers)
     assert orphaned.status_code == 401
     assert orphaned.json() == {"detail": messages.INVALID_AUTH_REQUEST}
+    # The user's chats go with it.
+    assert client.get(chat_path, headers=admin.headers).status_code == 401
 
 
 def test_delete_unknown_user_answers_true(client: httpx.Client, admin: Account) -> None:

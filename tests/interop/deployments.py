@@ -5,8 +5,10 @@ deployment would during a migration from one implementation to the other.
 """
 
 import secrets
-from contextlib import ExitStack
+import sqlite3
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,6 +35,12 @@ def start_order(impls: tuple[str, ...]) -> list[str]:
     return sorted(impls, key=lambda impl: impl != "upstream")
 
 
+def sqlite_schema(database: Path) -> list[tuple]:
+    """Every table, index and trigger definition in the file, in a stable order."""
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        return sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
 class Deployments:
     """One shared deployment per unordered pair, started when a test first needs it
     and stopped at the end of the session."""
@@ -41,14 +49,20 @@ class Deployments:
         self._stack = stack
         self._tmp = tmp
         self._started: dict[frozenset[str], dict[str, Side]] = {}
+        self._schemas: dict[frozenset[str], list[tuple]] = {}
 
     def sides(self, impls: tuple[str, str]) -> dict[str, Side]:
         key = frozenset(impls)
         if key not in self._started:
-            self._started[key] = self._start(start_order(impls))
+            self._started[key] = self._start(key, start_order(impls))
         return self._started[key]
 
-    def _start(self, order: list[str]) -> dict[str, Side]:
+    def schema_before_second_server(self, impls: tuple[str, str]) -> list[tuple]:
+        """The schema as the first server of the pair left it, alone."""
+        self.sides(impls)
+        return self._schemas[frozenset(impls)]
+
+    def _start(self, key: frozenset[str], order: list[str]) -> dict[str, Side]:
         secret = secrets.token_hex(32)
         data_dir = self._tmp.mktemp(f"shared-{'-'.join(order)}")
         sides = {}
@@ -65,6 +79,7 @@ class Deployments:
             if not sides:
                 # The first signup on the empty database makes the admin.
                 signup(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+                self._schemas[key] = sqlite_schema(data_dir / "webui.db")
             admin = account_from(
                 signin(client, ADMIN_EMAIL, ADMIN_PASSWORD), ADMIN_PASSWORD
             )

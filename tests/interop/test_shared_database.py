@@ -6,7 +6,7 @@ import uuid
 from contract import messages
 from contract.api import add_user, bearer, new_chat, signin
 
-from .deployments import Side
+from .deployments import Deployments, Side, sqlite_schema
 
 
 def test_user_added_by_writer_signs_in_on_reader(pair: tuple[Side, Side]) -> None:
@@ -77,3 +77,13 @@ def test_chat_written_by_writer_reads_the_same_on_reader(
     assert read == created
     listed = reader.client.get("/api/v1/chats/", headers=added.headers).json()
     assert [item["id"] for item in listed] == [created["id"]]
+
+
+def test_the_second_server_leaves_the_schema_as_it_found_it(
+    pair: tuple[Side, Side], deployments: Deployments
+) -> None:
+    """The parallel run: a backend joining a database must not migrate it."""
+    writer, reader = pair
+    impls = (writer.server.target.impl, reader.server.target.impl)
+    before = deployments.schema_before_second_server(impls)
+    assert sqlite_schema(writer.server.data_dir / "webui.db") == before

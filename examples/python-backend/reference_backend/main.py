@@ -9,7 +9,10 @@ from contextlib import asynccontextmanager
 
 import redis
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from reference_backend.env import Settings
@@ -19,6 +22,7 @@ from reference_backend.models import config, users
 from reference_backend.routers import auths, chats, models
 from reference_backend.routers import users as users_router
 from reference_backend.utils.auth import decode_token, is_valid_token, request_token
+from reference_backend.utils.misc import json_safe
 
 # The API this backend reproduces; clients branch on it.
 VERSION = "0.12.4"
@@ -70,10 +74,21 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(models.router, prefix="/api/v1/models", tags=["models"])
     app.include_router(models.openai_router, prefix="/api", tags=["models"])
     app.include_router(status_router())
+    app.add_exception_handler(RequestValidationError, validation_error)
     return app
 
 
 # --8<-- [end:create-app]
+
+
+async def validation_error(_request: Request, error: RequestValidationError):
+    """FastAPI's 422, safe for any input it echoes back.
+
+    The default handler cannot encode a NaN or a lone surrogate that the client sent,
+    and answers 500; upstream's encoder writes NaN as null, and so does this one.
+    """
+    detail = json_safe(jsonable_encoder(error.errors()))
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def status_router():

@@ -8,7 +8,7 @@ from pydantic import BaseModel, model_validator
 SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def sanitize_for_db(value):
+def json_safe(value):
     """Strings without NUL bytes or lone surrogates, and NaN or ±Infinity as null.
 
     Python's JSON parser accepts all of these, but PostgreSQL refuses NUL in text,
@@ -20,18 +20,16 @@ def sanitize_for_db(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {
-            sanitize_for_db(key): sanitize_for_db(item) for key, item in value.items()
-        }
+        return {json_safe(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [sanitize_for_db(item) for item in value]
+        return [json_safe(item) for item in value]
     return value
 
 
 class SanitizedForm(BaseModel):
-    """A request body cleaned by `sanitize_for_db` before it is validated."""
+    """A request body cleaned by `json_safe` before it is validated."""
 
     @model_validator(mode="before")
     @classmethod
     def _sanitized(cls, data):
-        return sanitize_for_db(data)
+        return json_safe(data)

@@ -95,7 +95,8 @@ def serve(session: nox.Session) -> None:
 # PostgreSQL with Redis (revocation on signout).
 DEFAULT_TARGETS = ("python", "python+postgres+redis")
 BACKEND_DIR = "examples/python-backend"
-UPSTREAM_VENV = ".nox/upstream"
+# Not `.nox/upstream`: that is the session's own venv, which runs pytest.
+UPSTREAM_VENV = ".nox/open-webui-0.12.4"
 UPSTREAM_REQUIREMENTS = "tests/upstream-requirements.txt"
 COVERAGE_FLOOR = 90
 
@@ -160,6 +161,7 @@ def upstream(session: nox.Session) -> None:
         "tests/interop",
         *(f"--target={target}" for target in targets),
         *session.posargs,
+        env={"CONTRACT_UPSTREAM_VENV": str(Path(UPSTREAM_VENV).resolve())},
     )
 
 

@@ -22,7 +22,6 @@ from .stores import REDIS_URL, postgres_database, redis_namespace
 from .targets import Target
 
 ROOT = Path(__file__).resolve().parents[2]
-UPSTREAM = ROOT / ".nox" / "upstream"
 PYTHON_BACKEND = ROOT / "examples" / "python-backend"
 
 # Open WebUI imports torch and runs its migrations before it answers: it needs longer.
@@ -81,11 +80,13 @@ def free_port() -> int:
 def command(target: Target, port: int) -> tuple[list[str], dict[str, str], Path | None]:
     """The argv, the implementation's own env and the cwd (None: the server's dir)."""
     if target.impl == "upstream":
-        executable = UPSTREAM / "bin" / "open-webui"
-        if not executable.exists():
+        # `nox -s upstream` installs Open WebUI into a venv and names it here.
+        venv = os.environ.get("CONTRACT_UPSTREAM_VENV", "")
+        executable = Path(venv) / "bin" / "open-webui"
+        if not venv or not executable.exists():
             pytest.fail(
-                f"Open WebUI 0.12.4 is not installed at {UPSTREAM}: "
-                "run `nox -s upstream`"
+                "the upstream target needs Open WebUI 0.12.4: run `nox -s upstream`, "
+                "or set CONTRACT_UPSTREAM_VENV to a venv where it is installed"
             )
         argv = [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)]
         return argv, dict(UPSTREAM_ENV), None

@@ -1,0 +1,108 @@
+"""How a chat's message tree is saved and read: the frontend posts the whole chat on
+every turn, so the server's merge and its branch pointer decide what a reader sees."""
+
+import httpx
+
+from .api import Account, new_chat
+
+
+def message(message_id: str, role: str, parent: str | None, at: int) -> dict:
+    return {
+        "id": message_id,
+        "role": role,
+        "content": f"{role} {message_id}",
+        "parentId": parent,
+        "childrenIds": [],
+        "timestamp": at,
+    }
+
+
+def post_chat(client: httpx.Client, caller: Account, chat_id: str, chat: dict) -> dict:
+    response = client.post(
+        f"/api/v1/chats/{chat_id}", headers=caller.headers, json={"chat": chat}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def read_chat(client: httpx.Client, caller: Account, chat_id: str) -> dict:
+    response = client.get(f"/api/v1/chats/{chat_id}", headers=caller.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_new_turn_extends_the_tree_and_moves_the_pointer(
+    client: httpx.Client, user: Account
+) -> None:
+    first = message("m1", "user", None, 1)
+    created = new_chat(
+        client, user, {"history": {"currentId": "m1", "messages": {"m1": first}}}
+    )
+    reply = message("m2", "assistant", "m1", 2)
+    post_chat(
+        client,
+        user,
+        created["id"],
+        {"history": {"currentId": "m2", "messages": {"m1": first, "m2": reply}}},
+    )
+    read = read_chat(client, user, created["id"])
+    tree = read["chat"]["history"]
+    assert tree["currentId"] == "m2"
+    assert read["current_message_id"] == "m2"
+    assert set(tree["messages"]) == {"m1", "m2"}
+    assert tree["messages"]["m1"]["childrenIds"] == ["m2"]
+    assert tree["messages"]["m2"]["content"] == "assistant m2"
+
+
+def test_a_history_without_older_messages_keeps_them(
+    client: httpx.Client, user: Account
+) -> None:
+    """A client that saves only what it changed loses nothing it left out."""
+    first = message("m1", "user", None, 1)
+    created = new_chat(
+        client, user, {"history": {"currentId": "m1", "messages": {"m1": first}}}
+    )
+    reply = message("m2", "assistant", "m1", 2)
+    post_chat(
+        client,
+        user,
+        created["id"],
+        {"history": {"currentId": "m2", "messages": {"m2": reply}}},
+    )
+    tree = read_chat(client, user, created["id"])["chat"]["history"]
+    assert set(tree["messages"]) == {"m1", "m2"}
+    assert tree["messages"]["m1"]["childrenIds"] == ["m2"]
+
+
+def test_a_dangling_pointer_reads_as_the_newest_leaf(
+    client: httpx.Client, user: Account
+) -> None:
+    messages = {
+        "m1": message("m1", "user", None, 1),
+        "m2": message("m2", "assistant", "m1", 2),
+        "m3": message("m3", "assistant", "m1", 3),
+    }
+    messages["m1"]["childrenIds"] = ["m2", "m3"]
+    created = new_chat(
+        client, user, {"history": {"currentId": "gone", "messages": messages}}
+    )
+    assert (
+        read_chat(client, user, created["id"])["chat"]["history"]["currentId"] == "m3"
+    )
+
+
+def test_a_pointer_on_a_parent_reads_as_its_latest_branch(
+    client: httpx.Client, user: Account
+) -> None:
+    messages = {
+        "m1": message("m1", "user", None, 1),
+        "m2": message("m2", "assistant", "m1", 2),
+        "m3": message("m3", "assistant", "m1", 3),
+    }
+    messages["m1"]["childrenIds"] = ["m2", "m3"]
+    created = new_chat(
+        client, user, {"history": {"currentId": "m1", "messages": messages}}
+    )
+    assert (
+        read_chat(client, user, created["id"])["chat"]["history"]["currentId"] == "m3"
+    )

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from reference_backend.env import Settings
 from reference_backend.internal.db import create_tables, make_engine, session_factory
@@ -118,7 +119,7 @@ def status_router():
 
 
 # --8<-- [start:public-config]
-def public_config(request: Request, db) -> dict:
+def public_config(request: Request, db: Session) -> dict:
     """`/api/config` for the keys this slice owns; more of them once signed in."""
     settings: Settings = request.app.state.settings
     user = None

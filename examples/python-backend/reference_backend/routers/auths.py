@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from reference_backend import constants
-from reference_backend.env import ROLES
+from reference_backend.env import ROLES, Settings
 from reference_backend.internal.deps import Db, Redis, SettingsDep
 from reference_backend.models import auths, config, users
 from reference_backend.models.auths import (
@@ -127,7 +128,7 @@ ADMIN_CONFIG_KEYS = {
 }
 
 
-def permissions(db) -> dict:
+def permissions(db: Session) -> dict:
     return config.get(db, "user.permissions")
 
 
@@ -220,7 +221,9 @@ def signup(form: SignupForm, response: Response, db: Db, settings: SettingsDep) 
 # --8<-- [end:signup]
 
 
-def create_user(db, settings, form: SignupForm, role: str) -> UserModel:
+def create_user(
+    db: Session, settings: Settings, form: SignupForm, role: str
+) -> UserModel:
     """Checks shared by sign-up and admin add, then the insert."""
     email = form.email.lower()
     if not validate_email_format(email):
@@ -341,7 +344,7 @@ def get_admin_details(_user: CurrentUser, db: Db) -> dict:
 
 
 # --8<-- [start:api-keys]
-def check_api_key_permission(db, user: UserModel) -> None:
+def check_api_key_permission(db: Session, user: UserModel) -> None:
     """Keys must be enabled, and a non-admin needs the `features.api_keys` right."""
     enabled = config.get(db, "auth.enable_api_keys")
     if not enabled or (

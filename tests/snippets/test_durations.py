@@ -14,9 +14,13 @@ VECTORS = json.loads(
 MICROSECOND = timedelta(microseconds=1)
 
 
+# --8<-- [start:spans]
 @pytest.mark.parametrize("case", VECTORS["spans"], ids=lambda case: case["input"])
 def test_spans_match_upstream(case):
     assert parse_duration(case["input"]) // MICROSECOND == case["micros"]
+
+
+# --8<-- [end:spans]
 
 
 @pytest.mark.parametrize("value", VECTORS["never_expires"])

@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
 # --8<-- [end:create-app]
 
 
+# --8<-- [start:validation-error]
 async def validation_error(_request: Request, error: RequestValidationError):
     """FastAPI's 422, safe for any input it echoes back.
 
@@ -90,6 +91,9 @@ async def validation_error(_request: Request, error: RequestValidationError):
     """
     detail = json_safe(jsonable_encoder(error.errors()))
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+# --8<-- [end:validation-error]
 
 
 def status_router():

@@ -4,3 +4,6 @@
 //! with the same section markers, and both are tested against `snippets/vectors/`.
 
 pub mod durations;
+pub mod errors;
+pub mod jwt_tokens;
+pub mod passwords;

@@ -54,6 +54,7 @@ def make_engine(url: str) -> Engine:
 # --8<-- [end:engine]
 
 
+# --8<-- [start:create-tables]
 def create_tables(engine: Engine) -> None:
     """Create the slice's missing tables and indexes; existing ones stay as they are."""
     # Importing the model modules registers their tables on Base.metadata.
@@ -67,6 +68,9 @@ def create_tables(engine: Engine) -> None:
     )
 
     Base.metadata.create_all(engine, checkfirst=True)
+
+
+# --8<-- [end:create-tables]
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -48,6 +48,7 @@ def defaults(settings: Settings) -> dict[str, Any]:
 # --8<-- [end:defaults]
 
 
+# --8<-- [start:seed]
 def seed(db: Session, settings: Settings) -> None:
     """Insert the keys that are missing; a value already stored wins over the env."""
     present = set(db.scalars(select(Config.key)))
@@ -56,6 +57,9 @@ def seed(db: Session, settings: Settings) -> None:
         if key not in present:
             db.add(Config(key=key, value=value, updated_at=now))
     db.commit()
+
+
+# --8<-- [end:seed]
 
 
 def get(db: Session, key: str) -> Any:

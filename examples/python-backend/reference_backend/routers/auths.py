@@ -91,7 +91,9 @@ class AuthRoute(APIRoute):
 router = APIRouter(route_class=AuthRoute)
 # --8<-- [end:route-class]
 
+# --8<-- [start:signin-limiter]
 signin_limiter = RateLimiter(limit=15, window=180)
+# --8<-- [end:signin-limiter]
 
 
 class UpdateProfileForm(BaseModel):

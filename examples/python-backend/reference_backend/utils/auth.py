@@ -23,11 +23,13 @@ from reference_backend.models import auths, config, users
 from reference_backend.models.users import UserModel
 from reference_backend.utils.durations import parse_duration
 
+# --8<-- [start:constants]
 ALGORITHM = "HS256"
 BCRYPT_MAX_BYTES = 72
 API_KEY_PREFIX = "sk-"
 API_KEY_HEADER = "x-api-key"
 VERIFIED_ROLES = ("user", "admin")
+# --8<-- [end:constants]
 
 # Verified when the email is unknown, so a wrong address costs as much time as a
 # wrong password and the response time does not tell which accounts exist.

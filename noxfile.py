@@ -48,11 +48,17 @@ def install(session: nox.Session, *groups: str) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff on every Python file (lint and format), shellcheck on `.ci/run`."""
+    """Ruff on every Python file, shellcheck on `.ci/run`, the workflow's schema."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("shellcheck", ".ci/run")
+    # The schema check is offline; the workflow itself only ever runs on GitHub.
+    session.run(
+        "check-jsonschema",
+        "--builtin-schema=vendor.github-workflows",
+        ".github/workflows/ci.yml",
+    )
 
 
 @nox.session(venv_backend="none")

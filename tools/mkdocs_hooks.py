@@ -6,7 +6,9 @@ name fails the build, so a typo cannot leave a silent hole in a page.
 
 import re
 
+import api_inventory
 import block_audit
+import compat_checklist
 import nox_sessions
 
 GENERATED = re.compile(r"^<!-- generated:(?P<name>[\w-]+) -->$", flags=re.MULTILINE)
@@ -14,6 +16,9 @@ GENERATED = re.compile(r"^<!-- generated:(?P<name>[\w-]+) -->$", flags=re.MULTIL
 RENDERERS = {
     "block-audit": lambda: block_audit.render_table(block_audit.load()),
     "nox-sessions": nox_sessions.render_table,
+    "compat-checklist": compat_checklist.render_checklist,
+    "contract-tests": compat_checklist.render_reference,
+    "api-inventory": lambda: api_inventory.render_table(api_inventory.load()),
 }
 
 

@@ -25,11 +25,15 @@ def test_first_start_seeds_the_environment(db, settings):
     assert config.get(db, "user.permissions") == config.DEFAULT_PERMISSIONS
 
 
+# --8<-- [start:stored-values-win]
 def test_stored_values_win_over_the_environment(db, settings):
     config.seed(db, settings)
     config.upsert(db, {"ui.default_user_role": "user"})
     config.seed(db, replace(settings, default_user_role="admin"))
     assert config.get(db, "ui.default_user_role") == "user"
+
+
+# --8<-- [end:stored-values-win]
 
 
 def test_get_many_answers_none_for_missing_keys(db):

@@ -26,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
     requested_targets(config)
 
 
+# --8<-- [start:targets]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
         targets = requested_targets(metafunc.config)
@@ -36,6 +37,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             indirect=True,
             scope="session",
         )
+
+
+# --8<-- [end:targets]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -63,6 +67,7 @@ def secret() -> str:
     return secrets.token_hex(32)
 
 
+# --8<-- [start:server]
 @pytest.fixture(scope="session")
 def server(
     target: Target, secret: str, tmp_path_factory: pytest.TempPathFactory
@@ -70,6 +75,9 @@ def server(
     workdir = tmp_path_factory.mktemp(f"server-{target.spec}")
     with running_server(target, workdir, secret) as running:
         yield running
+
+
+# --8<-- [end:server]
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ def test_signout_without_a_session(client: httpx.Client) -> None:
     assert response.json() == {"status": True}
 
 
+# --8<-- [start:revoked-only-with-redis]
 def test_signed_out_token_is_revoked_only_with_redis(
     client: httpx.Client, user: Account, target: Target
 ) -> None:
@@ -49,3 +50,6 @@ def test_signed_out_token_is_revoked_only_with_redis(
         assert after.json()["id"] == user.id
     # Other sessions of the same user are never affected.
     assert client.get("/api/v1/auths/", headers=user.headers).status_code == 200
+
+
+# --8<-- [end:revoked-only-with-redis]

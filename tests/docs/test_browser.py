@@ -1,8 +1,10 @@
 """The built site in Debian's headless Chromium, served on 127.0.0.1.
 
-Playwright drives /usr/bin/chromium; it never downloads a browser of its own.
+Playwright drives /usr/bin/chromium, or the browser BROWSER_EXECUTABLE names (GitHub's
+runners ship Google Chrome too); it never downloads a browser of its own.
 """
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +16,7 @@ from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
 from pages import PAGES, SCREENSHOTS, TABS, url_path
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BROWSER_EXECUTABLE", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium calls Google at start-up.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,7 +35,8 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.is_file():
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's chromium "
-            "(apt-get install chromium); .ci/run installs it on CI machines"
+            "(apt-get install chromium), or set BROWSER_EXECUTABLE to another "
+            "Chromium or Chrome; .ci/run installs it on CI machines"
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -52,6 +55,7 @@ class Visit:
     foreign: list[str] = field(default_factory=list)
 
 
+# --8<-- [start:visit]
 @pytest.fixture
 def visit(browser: Browser, site_url: str) -> Iterator[Visit]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -71,6 +75,9 @@ def visit(browser: Browser, site_url: str) -> Iterator[Visit]:
     record.page.on("pageerror", lambda error: record.errors.append(str(error)))
     yield record
     context.close()
+
+
+# --8<-- [end:visit]
 
 
 def open_page(visit: Visit, site_url: str, path: str) -> Page:

@@ -23,6 +23,7 @@ def test_pytest_examples_finds_every_audited_example():
     assert {(example.path, example.start_line) for example in EXAMPLES} == AUDITED
 
 
+# --8<-- [start:example]
 @pytest.mark.parametrize("example", EXAMPLES, ids=str)
 def test_example(example: CodeExample, eval_example: EvalExample):
     eval_example.set_config(
@@ -34,3 +35,6 @@ def test_example(example: CodeExample, eval_example: EvalExample):
     else:
         eval_example.lint(example)
         eval_example.run_print_check(example)
+
+
+# --8<-- [end:example]

@@ -34,6 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+# --8<-- [start:pairs]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "pair" in metafunc.fixturenames:
         pairs = list(itertools.permutations(distinct_impls(metafunc.config), 2))
@@ -43,6 +44,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             ids=[f"{writer}-to-{reader}" for writer, reader in pairs],
             indirect=True,
         )
+
+
+# --8<-- [end:pairs]
 
 
 @pytest.fixture(scope="session")

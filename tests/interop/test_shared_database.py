@@ -26,6 +26,7 @@ def test_wrong_password_is_wrong_on_both(pair: tuple[Side, Side]) -> None:
     assert response.json() == {"detail": messages.INVALID_CRED}
 
 
+# --8<-- [start:token-crosses]
 def test_token_of_writer_is_accepted_by_reader(pair: tuple[Side, Side]) -> None:
     writer, reader = pair
     added = add_user(writer.client, writer.admin, label="traveller")
@@ -34,6 +35,9 @@ def test_token_of_writer_is_accepted_by_reader(pair: tuple[Side, Side]) -> None:
     assert response.status_code == 200
     assert response.json()["id"] == added.id
     assert reader.client.get("/api/v1/chats/", headers=bearer(token)).status_code == 200
+
+
+# --8<-- [end:token-crosses]
 
 
 def test_password_change_on_writer_ends_sessions_on_reader(

@@ -2,6 +2,7 @@
 every turn, so the server's merge and its branch pointer decide what a reader sees."""
 
 import httpx
+import pytest
 
 from .api import Account, new_chat
 
@@ -74,9 +75,19 @@ def test_a_history_without_older_messages_keeps_them(
     assert tree["messages"]["m1"]["childrenIds"] == ["m2"]
 
 
-def test_a_dangling_pointer_reads_as_the_newest_leaf(
-    client: httpx.Client, user: Account
+@pytest.mark.parametrize(
+    "pointer",
+    ["gone", "m1"],
+    ids=[
+        "dangling-pointer-reads-as-the-newest-leaf",
+        "parent-reads-as-its-latest-branch",
+    ],
+)
+def test_a_pointer_off_a_leaf_is_repaired_on_read(
+    client: httpx.Client, user: Account, pointer: str
 ) -> None:
+    """A client that stopped mid-reply can leave `currentId` on a parent or on nothing;
+    readers get the newest branch instead."""
     messages = {
         "m1": message("m1", "user", None, 1),
         "m2": message("m2", "assistant", "m1", 2),
@@ -84,25 +95,7 @@ def test_a_dangling_pointer_reads_as_the_newest_leaf(
     }
     messages["m1"]["childrenIds"] = ["m2", "m3"]
     created = new_chat(
-        client, user, {"history": {"currentId": "gone", "messages": messages}}
+        client, user, {"history": {"currentId": pointer, "messages": messages}}
     )
-    assert (
-        read_chat(client, user, created["id"])["chat"]["history"]["currentId"] == "m3"
-    )
-
-
-def test_a_pointer_on_a_parent_reads_as_its_latest_branch(
-    client: httpx.Client, user: Account
-) -> None:
-    messages = {
-        "m1": message("m1", "user", None, 1),
-        "m2": message("m2", "assistant", "m1", 2),
-        "m3": message("m3", "assistant", "m1", 3),
-    }
-    messages["m1"]["childrenIds"] = ["m2", "m3"]
-    created = new_chat(
-        client, user, {"history": {"currentId": "m1", "messages": messages}}
-    )
-    assert (
-        read_chat(client, user, created["id"])["chat"]["history"]["currentId"] == "m3"
-    )
+    tree = read_chat(client, user, created["id"])["chat"]["history"]
+    assert tree["currentId"] == "m3"

@@ -170,10 +170,10 @@ def counts(data: dict) -> list[tuple[str, int, int]]:
     ]
 
 
-def table_row(label: str, upstream: int, served: int) -> str:
-    """One row; a prefix the backend does not touch shows blanks, not zeros."""
+def table_row(labels: tuple[str, ...], upstream: int, served: int) -> str:
+    """One row: its label cells, then the counts; nothing served shows blanks."""
     share = f"{served / upstream:.0%}" if served else ""
-    return f"| {label} | {upstream} | {served or ''} | {share} |"
+    return f"| {' | '.join(labels)} | {upstream} | {served or ''} | {share} |"
 
 
 def render_table(data: dict) -> str:
@@ -184,8 +184,8 @@ def render_table(data: dict) -> str:
     lines = [
         "| Path prefix | Upstream endpoints | Python backend serves | Share |",
         "| --- | ---: | ---: | ---: |",
-        *(table_row(f"`{router}`", *counted) for router, *counted in rows),
-        table_row("**All**", total, served),
+        *(table_row((f"`{router}`",), *counted) for router, *counted in rows),
+        table_row(("**All**",), total, served),
         "",
         f"Open WebUI {data['open_webui_version']}, read by `{data['command']}` on "
         f"{data['date']}; `tests/docs/test_api_inventory.py` fails when the backend's "

@@ -10,6 +10,7 @@ import api_inventory
 import block_audit
 import compat_checklist
 import nox_sessions
+import roadmap
 
 GENERATED = re.compile(r"^<!-- generated:(?P<name>[\w-]+) -->$", flags=re.MULTILINE)
 
@@ -19,6 +20,7 @@ RENDERERS = {
     "compat-checklist": compat_checklist.render_checklist,
     "contract-tests": compat_checklist.render_reference,
     "api-inventory": lambda: api_inventory.render_table(api_inventory.load()),
+    "roadmap": lambda: roadmap.render_table(api_inventory.load()),
 }
 
 

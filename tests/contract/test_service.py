@@ -67,3 +67,29 @@ def test_signed_in_config_adds_auth_features(
     assert features["enable_login_form"] is True
     # Signed in, a client learns whether it may offer API keys.
     assert features["enable_api_keys"] is True
+
+
+def test_cors_preflight_from_any_origin_by_default(client: httpx.Client) -> None:
+    """CORS_ALLOW_ORIGIN defaults to `*` with credentials allowed, so a preflight is
+    answered for whatever origin asks, echoed back rather than `*`."""
+    origin = "http://app.example.com"
+    response = client.options(
+        "/api/v1/auths/signin",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == origin
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert "POST" in response.headers["access-control-allow-methods"]
+
+
+def test_cors_headers_on_a_simple_request(client: httpx.Client) -> None:
+    origin = "http://app.example.com"
+    response = client.get("/api/version", headers={"Origin": origin})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == origin
+    assert response.headers["access-control-allow-credentials"] == "true"

@@ -36,19 +36,19 @@ from reference_backend.utils.auth import (
     CurrentUser,
     HumanUser,
     VerifiedUser,
+    api_keys_usable,
     create_api_key,
     create_token,
     decode_token,
-    has_permission,
     hash_password,
     is_valid_token,
     password_too_long,
     request_token,
     revoked_key,
     sign_in,
+    token_lifetime,
     verify_password,
 )
-from reference_backend.utils.durations import parse_duration
 from reference_backend.utils.rate_limit import RateLimiter
 from reference_backend.utils.validate import validate_email_format, validate_image_url
 
@@ -130,10 +130,6 @@ ADMIN_CONFIG_KEYS = {
 }
 
 
-def permissions(db: Session) -> dict:
-    return config.get(db, "user.permissions")
-
-
 # --8<-- [start:session]
 @router.get("/")
 def get_session_user(
@@ -172,7 +168,7 @@ def get_session_user(
         "status_emoji": user.status_emoji,
         "status_message": user.status_message,
         "status_expires_at": user.status_expires_at,
-        "permissions": permissions(db),
+        "permissions": config.get(db, "user.permissions"),
     }
 
 
@@ -297,10 +293,9 @@ def add_user(form: AddUserForm, _admin: AdminUser, db: Db, settings: SettingsDep
     """An account made by an admin, with a token but no cookie."""
     user = create_user(db, settings, form, form.role)
     auth = auths.get_auth(db, user.id)
-    expires_delta = parse_duration(config.get(db, "auth.jwt_expiry") or "4w")
     claims = {"id": user.id, "typ": "session", "session_stamp": auth.session_stamp}
     return {
-        "token": create_token(claims, settings.secret_key, expires_delta),
+        "token": create_token(claims, settings.secret_key, token_lifetime(db)),
         "token_type": "Bearer",
         "id": user.id,
         "email": user.email,
@@ -347,12 +342,7 @@ def get_admin_details(_user: CurrentUser, db: Db) -> dict:
 
 # --8<-- [start:api-keys]
 def check_api_key_permission(db: Session, user: UserModel) -> None:
-    """Keys must be enabled, and a non-admin needs the `features.api_keys` right."""
-    enabled = config.get(db, "auth.enable_api_keys")
-    if not enabled or (
-        user.role != "admin"
-        and not has_permission(permissions(db), "features.api_keys")
-    ):
+    if not api_keys_usable(db, user):
         raise HTTPException(403, constants.API_KEY_CREATION_NOT_ALLOWED)
 
 

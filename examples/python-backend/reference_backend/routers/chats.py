@@ -27,6 +27,7 @@ from reference_backend.utils.auth import (
     VerifiedUser,
     get_current_user,
     has_permission,
+    user_may,
 )
 
 router = APIRouter()
@@ -47,13 +48,6 @@ def optional_user(
 
 
 OptionalUser = Annotated[UserModel | None, Depends(optional_user)]
-
-
-def allowed(db: Session, user: UserModel, permission: str) -> bool:
-    """Admins may do everything; users what `user.permissions` grants."""
-    return user.role == "admin" or has_permission(
-        config.get(db, "user.permissions"), permission
-    )
 
 
 def own_chat(db: Session, chat_id: str, user: UserModel, detail: str) -> Chat:
@@ -161,7 +155,7 @@ def list_chats(
 
 @router.delete("/", response_model=bool)
 def delete_all_chats(user: VerifiedUser, db: Db) -> bool:
-    if not allowed(db, user, "chat.delete"):
+    if not user_may(db, user, "chat.delete"):
         raise HTTPException(401, constants.ACCESS_PROHIBITED)
     chats.delete_chats_by_user_id(db, user.id)
     return True
@@ -289,7 +283,7 @@ def update_chat(id: str, form: ChatForm, user: VerifiedUser, db: Db) -> dict:
 def delete_chat(id: str, user: VerifiedUser, db: Db) -> bool:
     if user.role == "admin":
         chat = chats.get_chat(db, id)
-    elif not allowed(db, user, "chat.delete"):
+    elif not user_may(db, user, "chat.delete"):
         raise HTTPException(401, constants.ACCESS_PROHIBITED)
     else:
         chat = chats.get_user_chat(db, id, user.id)
@@ -324,7 +318,7 @@ def share_chat(
     id: str, user: VerifiedUser, db: Db, form: ShareChatForm | None = None
 ) -> dict:
     """Snapshot the chat behind a share link; sharing again refreshes the snapshot."""
-    if not allowed(db, user, "chat.share"):
+    if not user_may(db, user, "chat.share"):
         raise HTTPException(401, constants.ACCESS_PROHIBITED)
     chat = own_chat(db, id, user, constants.ACCESS_PROHIBITED)
     shared = shared_chats.get_shared_chat(db, chat.share_id) if chat.share_id else None

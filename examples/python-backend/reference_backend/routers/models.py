@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from reference_backend import constants
 from reference_backend.internal.deps import Db
-from reference_backend.models import config
 from reference_backend.models import models as workspace
 from reference_backend.models.models import (
     MAX_ID_LENGTH,
@@ -19,7 +18,7 @@ from reference_backend.models.models import (
     ModelParams,
 )
 from reference_backend.models.users import User, UserModel
-from reference_backend.utils.auth import VerifiedUser, get_verified_user, has_permission
+from reference_backend.utils.auth import VerifiedUser, get_verified_user, user_may
 
 router = APIRouter()
 openai_router = APIRouter(dependencies=[Depends(get_verified_user)])
@@ -112,9 +111,7 @@ def list_models(
 # --8<-- [start:create]
 @router.post("/create")
 def create_model(form: ModelForm, user: VerifiedUser, db: Db) -> dict:
-    if user.role != "admin" and not has_permission(
-        config.get(db, "user.permissions"), "workspace.models"
-    ):
+    if not user_may(db, user, "workspace.models"):
         raise HTTPException(401, constants.UNAUTHORIZED)
     if len(form.id) > MAX_ID_LENGTH:
         raise HTTPException(400, constants.MODEL_ID_TOO_LONG)

@@ -194,14 +194,23 @@ def user_by_api_key(db: Session, key: str) -> UserModel:
     user = users.get_user_by_api_key(db, key)
     if user is None:
         raise HTTPException(401, constants.INVALID_TOKEN)
-    settings = config.get_many(db, "auth.enable_api_keys", "user.permissions")
-    if not settings["auth.enable_api_keys"]:
-        raise HTTPException(403, constants.API_KEY_NOT_ALLOWED)
-    if user.role != "admin" and not has_permission(
-        settings["user.permissions"], "features.api_keys"
-    ):
+    if not api_keys_usable(db, user):
         raise HTTPException(403, constants.API_KEY_NOT_ALLOWED)
     return user
+
+
+def api_keys_usable(db: Session, user: UserModel) -> bool:
+    """Keys must be on, and a non-admin needs the `features.api_keys` permission."""
+    return bool(config.get(db, "auth.enable_api_keys")) and user_may(
+        db, user, "features.api_keys"
+    )
+
+
+def user_may(db: Session, user: UserModel, permission: str) -> bool:
+    """Admins may do everything; others what the `user.permissions` row grants."""
+    return user.role == "admin" or has_permission(
+        config.get(db, "user.permissions"), permission
+    )
 
 
 def has_permission(permissions: dict | None, dotted: str) -> bool:
@@ -245,6 +254,11 @@ HumanUser = Annotated[UserModel, Depends(get_human_user)]
 
 
 # --8<-- [start:sign-in]
+def token_lifetime(db: Session) -> timedelta | None:
+    """How long a new token lives: the `auth.jwt_expiry` row, which admins may edit."""
+    return parse_duration(config.get(db, "auth.jwt_expiry") or "4w")
+
+
 def sign_in(
     response: Response,
     db: Session,
@@ -253,7 +267,7 @@ def sign_in(
     auth: auths.Auth,
 ) -> dict:
     """Issue a session token, set it as the `token` cookie, and build the reply."""
-    expires_delta = parse_duration(config.get(db, "auth.jwt_expiry") or "4w")
+    expires_delta = token_lifetime(db)
     token = create_token(session_claims(user, auth), settings.secret_key, expires_delta)
     max_age = int(expires_delta.total_seconds()) if expires_delta else None
     response.set_cookie(

@@ -245,6 +245,9 @@ EXECUTORS: dict[str, Callable[[Path], str | None]] = {
     r"pyproject\.toml": _tool("uv sync --locked (every nox session)"),
     r"Cargo\.toml": _tool("cargo (nox -s rust)"),
     r"\.ci/run": _tool("CI"),
+    r"examples/parallel-run/[\w.-]+": _tool(
+        "nginx, started by tests/proxy/test_nginx_routing.py"
+    ),
     # Runs on GitHub only; here it is checked against GitHub's workflow schema.
     r"\.github/workflows/[\w.-]+\.yml": _tool("check-jsonschema (nox -s lint)"),
 }

@@ -154,22 +154,21 @@ def render_table(data: dict) -> str:
     total = sum(upstream for _, upstream, _ in rows)
     served = sum(backend for _, _, backend in rows)
     lines = [
-        "| Phase | Why together | Path prefixes | Upstream endpoints "
+        "| Phase, and why these move together | Path prefixes | Upstream endpoints "
         "| Python backend serves | Share |",
-        "| --- | --- | --- | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: |",
         *(
             api_inventory.table_row(
                 (
-                    f"{number}. {phase.name}",
-                    phase.rationale,
-                    ", ".join(f"`{router}`" for router in phase.routers),
+                    f"**{number}. {phase.name}**: {phase.rationale}",
+                    "<br>".join(f"`{router}`" for router in phase.routers),
                 ),
                 upstream,
                 backend,
             )
             for number, (phase, upstream, backend) in enumerate(rows, start=1)
         ),
-        api_inventory.table_row(("**All**", "", ""), total, served),
+        api_inventory.table_row(("**All**", ""), total, served),
         "",
         f"Open WebUI {data['open_webui_version']}, from `docs/data/upstream-api.json` "
         f"(read by `{data['command']}` on {data['date']}); the phases are "

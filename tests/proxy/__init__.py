@@ -1,0 +1,1 @@
+"""The parallel-run reverse proxy: nginx from examples/parallel-run/, tested."""

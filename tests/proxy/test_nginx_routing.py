@@ -1,0 +1,122 @@
+"""The parallel-run proxy on every run: nginx from the handbook's template in front of
+two Python reference backends on one database and one secret, one of them standing in
+for Open WebUI. `tests/interop/test_parallel_run.py` puts real Open WebUI behind it."""
+
+import json
+import re
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from contract.api import bearer, http_client, signin, signup
+from contract.servers import ROOT, Server, running_server
+from contract.targets import Target
+
+from .nginx import Proxy, check_config, running_proxy, served_by
+
+INVENTORY = ROOT / "docs" / "data" / "upstream-api.json"
+PATH_PARAMETER = re.compile(r"\{[^}]*\}")
+# Any value in a path parameter's place: none of upstream's fixed path segments.
+SAMPLE_PARAMETER = "sample-7f3a"
+EMAIL = "proxy-admin@example.com"
+PASSWORD = "proxy-admin-1"
+LOOPBACK_DIRECTIVE = re.compile(r"^\s*(listen|server)\s+([^\s{;]+)\s*;", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Both backends, the proxy in front of them and a client of the proxy."""
+
+    twin: Server
+    open_webui: Server
+    proxy: Proxy
+    client: httpx.Client
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    secret = secrets.token_hex(32)
+    data_dir = tmp_path_factory.mktemp("proxy-shared")
+    with ExitStack() as stack:
+        twin, open_webui = (
+            stack.enter_context(
+                running_server(
+                    Target("python"),
+                    tmp_path_factory.mktemp(f"proxy-{role}"),
+                    secret,
+                    data_dir=data_dir,
+                )
+            )
+            for role in ("twin", "open-webui")
+        )
+        proxy = stack.enter_context(
+            running_proxy(
+                twin.base_url, open_webui.base_url, tmp_path_factory.mktemp("nginx")
+            )
+        )
+        client = stack.enter_context(http_client(proxy.base_url))
+        # The first signup on the empty database makes the admin.
+        assert signup(client, EMAIL, PASSWORD).status_code == 200
+        yield Deployment(twin, open_webui, proxy, client)
+
+
+def inventory_paths() -> tuple[set[str], set[str]]:
+    """Every path upstream serves, and those of them the twin serves."""
+    inventory = json.loads(INVENTORY.read_text(encoding="utf-8"))
+
+    def paths(key: str) -> set[str]:
+        return {path for routes in inventory[key].values() for _, path in routes}
+
+    return paths("upstream"), paths("python_backend")
+
+
+# --8<-- [start:routing]
+def test_every_route_goes_to_the_backend_that_serves_it(deployment: Deployment):
+    """The config routes exactly the twin's routes to the twin, by the inventory."""
+    upstream, twin = inventory_paths()
+    assert twin <= upstream
+    misrouted = {}
+    for path in sorted(upstream):
+        expected = "twin" if path in twin else "open_webui"
+        response = deployment.client.get(PATH_PARAMETER.sub(SAMPLE_PARAMETER, path))
+        if served_by(response) != expected:
+            misrouted[path] = served_by(response)
+    assert misrouted == {}
+
+
+# --8<-- [end:routing]
+
+
+def test_signin_reaches_the_twin_process(deployment: Deployment):
+    probe = f"probe={uuid.uuid4().hex}"
+    response = deployment.client.post(
+        f"/api/v1/auths/signin?{probe}", json={"email": EMAIL, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert served_by(response) == "twin"
+    # The header is the proxy's decision; the access logs show which process got it.
+    assert probe in deployment.twin.log_path.read_text()
+    assert probe not in deployment.open_webui.log_path.read_text()
+
+
+def test_tokens_cross_between_the_backends(deployment: Deployment):
+    from_twin = signin(deployment.client, EMAIL, PASSWORD).json()["token"]
+    with http_client(deployment.open_webui.base_url) as open_webui:
+        accepted = open_webui.get("/api/v1/auths/", headers=bearer(from_twin))
+        assert accepted.status_code == 200
+        from_open_webui = signin(open_webui, EMAIL, PASSWORD).json()["token"]
+    response = deployment.client.get("/api/v1/auths/", headers=bearer(from_open_webui))
+    assert response.status_code == 200
+    assert served_by(response) == "twin"
+    assert response.json()["email"] == EMAIL
+
+
+def test_proxy_listens_and_connects_on_loopback_only(deployment: Deployment):
+    """Every address in the configuration as nginx read it is 127.0.0.1."""
+    addresses = LOOPBACK_DIRECTIVE.findall(check_config(deployment.proxy.prefix))
+    assert {directive for directive, _ in addresses} == {"listen", "server"}
+    assert [a for _, a in addresses if not a.startswith("127.0.0.1:")] == []

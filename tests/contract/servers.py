@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,26 +120,43 @@ def sqlalchemy_url(target: Target, database_url: str) -> str:
     return database_url
 
 
+def wait_until(
+    process: subprocess.Popen,
+    ready: Callable[[], bool],
+    timeout: float,
+    name: str,
+    log_tail: Callable[[], str],
+) -> None:
+    """Poll `ready` until it holds; fail with the log if the process exits or stalls.
+
+    `ready` may raise OSError or httpx.TransportError while the process starts.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"{name} exited with code {process.returncode} before it was ready; "
+                f"log tail:\n{log_tail()}"
+            )
+        try:
+            if ready():
+                return
+        except (OSError, httpx.TransportError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"{name} was not ready within {timeout:.0f} s; log tail:\n{log_tail()}")
+
+
 def wait_until_ready(process: subprocess.Popen, server: Server) -> None:
-    """Poll `/health` until it answers 200; fail with the log if the server cannot."""
-    deadline = time.monotonic() + READY_TIMEOUT[server.target.impl]
+    """Poll `/health` until it answers 200."""
     with httpx.Client(base_url=server.base_url, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"{server.target.spec} exited with code {process.returncode} "
-                    f"before it was ready; log tail:\n{server.log_tail()}"
-                )
-            try:
-                if client.get("/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.25)
-    pytest.fail(
-        f"{server.target.spec} was not ready within "
-        f"{READY_TIMEOUT[server.target.impl]:.0f} s; log tail:\n{server.log_tail()}"
-    )
+        wait_until(
+            process,
+            lambda: client.get("/health").status_code == 200,
+            READY_TIMEOUT[server.target.impl],
+            server.target.spec,
+            server.log_tail,
+        )
 
 
 def stop(process: subprocess.Popen) -> None:

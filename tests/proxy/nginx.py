@@ -10,7 +10,6 @@ import re
 import socket
 import string
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from contract.servers import ROOT, free_port, stop
+from contract.servers import ROOT, free_port, stop, wait_until
 
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = ROOT / "examples" / "parallel-run" / "nginx.conf.template"
@@ -108,24 +107,14 @@ def port_of(base_url: str) -> int:
 
 
 def wait_until_listening(process: subprocess.Popen, proxy: Proxy) -> None:
-    """Connect until nginx accepts; fail with its error log if it exits or stalls."""
-    deadline = time.monotonic() + READY_TIMEOUT
+    """Connect until nginx accepts."""
     port = port_of(proxy.base_url)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"nginx exited with code {process.returncode}; error log tail:\n"
-                f"{proxy.error_log_tail()}"
-            )
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(
-        f"nginx did not listen within {READY_TIMEOUT:.0f} s; error log tail:\n"
-        f"{proxy.error_log_tail()}"
-    )
+
+    def accepts() -> bool:
+        socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+        return True
+
+    wait_until(process, accepts, READY_TIMEOUT, "nginx", proxy.error_log_tail)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, Text, create_engine, event
+from sqlalchemy import Engine, Select, Text, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -52,6 +52,11 @@ def make_engine(url: str) -> Engine:
 
 
 # --8<-- [end:engine]
+
+
+def one_page(statement: Select, page: int, size: int) -> Select:
+    """Page `page` (from 1) of `size` rows; page 0 and below read as page 1."""
+    return statement.offset(max(page - 1, 0) * size).limit(size)
 
 
 # --8<-- [start:create-tables]

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from reference_backend.internal.db import Base
+from reference_backend.internal.db import Base, one_page
 from reference_backend.models.chat_messages import ChatMessage, upsert_message
 from reference_backend.models.shared_chats import SharedChat
 from reference_backend.utils.misc import SanitizedForm
@@ -514,9 +514,7 @@ def list_titles(
     if not include_pinned:
         statement = statement.where(or_(Chat.pinned.is_(False), Chat.pinned.is_(None)))
     if page is not None:
-        # Page 0 and below read as page 1, as SQLite treats a negative offset.
-        offset = max((page - 1) * CHATS_PER_PAGE, 0)
-        statement = statement.offset(offset).limit(CHATS_PER_PAGE)
+        statement = one_page(statement, page, CHATS_PER_PAGE)
     return title_items(db.execute(statement))
 
 
@@ -567,8 +565,7 @@ def list_archived(
     elif not (query or order_by or direction):
         # Upstream sorts only when no filter is given at all, or a full sort is.
         statement = statement.order_by(Chat.updated_at.desc(), Chat.id)
-    offset = max((page - 1) * CHATS_PER_PAGE, 0)
-    statement = statement.offset(offset).limit(CHATS_PER_PAGE)
+    statement = one_page(statement, page, CHATS_PER_PAGE)
     return title_items(db.execute(statement))
 
 

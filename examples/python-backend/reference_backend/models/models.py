@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from reference_backend.internal.db import Base, JSONField
+from reference_backend.internal.db import Base, JSONField, one_page
 from reference_backend.models import model_history
 from reference_backend.models.users import User
 from reference_backend.utils.misc import SanitizedForm
@@ -387,8 +387,7 @@ def search_models(
     elif not filtered:
         statement = statement.order_by(Model.created_at.desc())
     total = db.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    offset = (page - 1) * MODELS_PER_PAGE
-    rows = db.execute(statement.offset(offset).limit(MODELS_PER_PAGE)).tuples()
+    rows = db.execute(one_page(statement, page, MODELS_PER_PAGE)).tuples()
     return list(rows), total
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from reference_backend.internal.db import Base
+from reference_backend.internal.db import Base, one_page
 
 USERS_PER_PAGE = 30
 
@@ -198,10 +198,7 @@ def list_users(
     column = SORT_COLUMNS.get(order_by or "", User.created_at)
     descending = direction != "asc" if order_by in SORT_COLUMNS else True
     statement = statement.order_by(column.desc() if descending else column.asc())
-    page = max(page, 1)
-    rows = db.scalars(
-        statement.offset((page - 1) * USERS_PER_PAGE).limit(USERS_PER_PAGE)
-    )
+    rows = db.scalars(one_page(statement, page, USERS_PER_PAGE))
     return [UserModel.model_validate(row) for row in rows], total
 
 

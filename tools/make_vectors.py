@@ -239,8 +239,8 @@ def rust_minted(module: str) -> dict:
         out = Path(scratch) / f"{module}.json"
         subprocess.run(
             [
-                *("cargo", "test", "--quiet", "-p", "handbook-snippets", "--lib"),
-                f"{module}::tests::mint_vectors",
+                *("cargo", "test", "--quiet", "-p", "reference-backend", "--lib"),
+                f"utils::auth::{module}::tests::mint_vectors",
                 *("--", "--ignored", "--exact"),
             ],
             cwd=ROOT,

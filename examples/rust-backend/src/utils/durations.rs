@@ -144,7 +144,7 @@ mod tests {
     }
 
     fn vectors() -> Vectors {
-        serde_json::from_str(include_str!("../../vectors/durations.json")).unwrap()
+        serde_json::from_str(include_str!("../../../../snippets/vectors/durations.json")).unwrap()
     }
 
     #[test]

@@ -29,6 +29,12 @@ pub enum ApiError {
     /// A request that failed validation: `FastAPI` lists every problem it found.
     #[error("the request failed validation")]
     Validation(Vec<ValidationIssue>),
+    /// The database failed: a 500, logged, with no detail for the client.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Redis failed.
+    #[error(transparent)]
+    Redis(#[from] redis::RedisError),
 }
 
 impl ApiError {
@@ -62,6 +68,11 @@ impl IntoResponse for ApiError {
             Self::Validation(issues) => {
                 let body = Json(Detail { detail: issues });
                 (StatusCode::UNPROCESSABLE_ENTITY, body).into_response()
+            }
+            Self::Database(_) | Self::Redis(_) => {
+                tracing::error!(error = %self, "request failed");
+                let status = StatusCode::INTERNAL_SERVER_ERROR;
+                Self::status(status).into_response()
             }
         }
     }
@@ -131,6 +142,12 @@ pub enum AuthError {
     Unavailable,
 }
 
+impl From<sqlx::Error> for AuthError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Api(ApiError::Database(error))
+    }
+}
+
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         let error = match self {
@@ -138,6 +155,13 @@ impl IntoResponse for AuthError {
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "Invalid authentication request.",
+                )
+            }
+            Self::Api(error @ ApiError::Database(_)) => {
+                tracing::error!(%error, "authentication failed on the database");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Authentication is temporarily unavailable.",
                 )
             }
             Self::Api(error) => error,
@@ -276,7 +300,7 @@ mod tests {
     #[tokio::test]
     async fn every_error_has_upstreams_status_body_and_headers() {
         let vectors: Vectors =
-            serde_json::from_str(include_str!("../../vectors/errors.json")).unwrap();
+            serde_json::from_str(include_str!("../../../../snippets/vectors/errors.json")).unwrap();
         for case in vectors.cases {
             let response = tiny_app().oneshot(request(&case.request)).await.unwrap();
             assert_eq!(response.status().as_u16(), case.status, "{}", case.name);

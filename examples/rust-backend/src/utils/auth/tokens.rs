@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::durations::TimeDelta;
+use crate::utils::durations::TimeDelta;
 
 /// `create_token` could not mint a token.
 #[derive(Debug, thiserror::Error)]
@@ -38,17 +38,17 @@ pub struct SessionClaims {
     #[serde(default = "session_type")]
     pub typ: String,
     /// How the user proved who they are (`password` in this slice).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub auth_method: String,
     /// When they did, in seconds since the epoch.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
     /// The `auth` row's stamp when the token was issued; rotating it revokes the token.
     #[serde(default)]
     pub session_stamp: Option<String>,
     /// Whether a second factor was checked.
-    #[serde(default)]
-    pub mfa_verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_verified: Option<bool>,
 }
 
 fn session_type() -> String {
@@ -135,7 +135,7 @@ pub fn session_claims(auth: &StoredAuth) -> SessionClaims {
         auth_method: "password".to_owned(),
         auth_time: Some(now_seconds()),
         session_stamp: auth.session_stamp.clone(),
-        mfa_verified: false,
+        mfa_verified: Some(false),
     }
 }
 // --8<-- [end:tokens]
@@ -233,7 +233,7 @@ mod tests {
         Claims, InactiveAccount, Revocations, StoredAuth, create_token, decode_token,
         is_valid_token, session_claims,
     };
-    use crate::durations::parse_duration;
+    use crate::utils::durations::parse_duration;
     use serde::Deserialize;
     use serde_json::{Value, json};
 
@@ -289,7 +289,7 @@ mod tests {
     const YEAR_2100: i64 = 4_102_444_800;
 
     fn vectors() -> Vectors {
-        serde_json::from_str(include_str!("../../vectors/jwt_tokens.json")).unwrap()
+        serde_json::from_str(include_str!("../../../../../snippets/vectors/jwt_tokens.json")).unwrap()
     }
 
     #[test]

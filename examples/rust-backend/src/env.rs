@@ -1,0 +1,215 @@
+//! Settings read from the environment, with Open WebUI's names and defaults.
+//!
+//! The twin of `reference_backend/env.py`: the same variables, the same defaults, the
+//! same refusals, so one `.env` file starts either backend.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+
+use crate::utils::auth::passwords::HashAlgorithm;
+use crate::utils::durations::parse_duration;
+
+/// The file `open-webui serve` keeps its generated secret in, relative to the
+/// working directory: the same file lets both servers share one secret.
+pub const SECRET_KEY_FILE: &str = ".webui_secret_key";
+const TRUE_STRINGS: [&str; 4] = ["true", "1", "yes", "on"];
+/// The roles an account can have, lowest first.
+pub const ROLES: [&str; 3] = ["pending", "user", "admin"];
+const HASH_ALGORITHMS: [&str; 2] = ["bcrypt", "argon2"];
+
+/// A value upstream would refuse; the server does not start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+// --8<-- [start:settings]
+/// The process-wide settings, fixed at start-up.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `HOST`: the address to listen on.
+    pub host: String,
+    /// `PORT`.
+    pub port: u16,
+    /// `DATA_DIR`: where the SQLite file lives.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`, or the SQLite file in `DATA_DIR`.
+    pub database_url: String,
+    /// `WEBUI_SECRET_KEY`, or the generated key in `.webui_secret_key`.
+    pub secret_key: String,
+    /// `JWT_EXPIRES_IN`: the lifetime of new tokens until an admin changes it.
+    pub jwt_expires_in: String,
+    /// `DEFAULT_USER_ROLE`: the role of a new sign-up.
+    pub default_user_role: String,
+    /// `ENABLE_SIGNUP`.
+    pub enable_signup: bool,
+    /// `ENABLE_API_KEYS`.
+    pub enable_api_keys: bool,
+    /// `PASSWORD_HASH_ALGORITHM`: the scheme of new hashes.
+    pub password_hash_algorithm: HashAlgorithm,
+    /// `WEBUI_AUTH_COOKIE_SECURE`.
+    pub cookie_secure: bool,
+    /// `CORS_ALLOW_ORIGIN`, split on `;`.
+    pub cors_allow_origin: Vec<String>,
+    /// `REDIS_URL`; empty means no Redis.
+    pub redis_url: String,
+    /// `REDIS_KEY_PREFIX`.
+    pub redis_key_prefix: String,
+}
+
+impl Settings {
+    /// Read the settings; a value upstream would refuse stops the start.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a malformed number, duration, role, scheme or secret.
+    pub fn from_environ(env: &Environ) -> Result<Self, ConfigError> {
+        let data_dir = absolute(Path::new(env.get("DATA_DIR").unwrap_or("data")));
+        let jwt_expires_in = env.get("JWT_EXPIRES_IN").unwrap_or("4w").to_owned();
+        parse_duration(&jwt_expires_in).map_err(|e| ConfigError(e.to_string()))?;
+        let port = env.get("PORT").unwrap_or("8080");
+        Ok(Self {
+            host: env.get("HOST").unwrap_or("0.0.0.0").to_owned(),
+            port: port
+                .parse()
+                .map_err(|_| ConfigError(format!("PORT={port:?}: not a port")))?,
+            database_url: database_url(env, &data_dir),
+            data_dir,
+            secret_key: secret_key(env)?,
+            jwt_expires_in,
+            default_user_role: env.choice("DEFAULT_USER_ROLE", "pending", &ROLES)?,
+            enable_signup: env.flag("ENABLE_SIGNUP", true),
+            enable_api_keys: env.flag("ENABLE_API_KEYS", false),
+            password_hash_algorithm: match env
+                .choice("PASSWORD_HASH_ALGORITHM", "bcrypt", &HASH_ALGORITHMS)?
+                .as_str()
+            {
+                "argon2" => HashAlgorithm::Argon2,
+                _ => HashAlgorithm::Bcrypt,
+            },
+            cookie_secure: env.flag("WEBUI_AUTH_COOKIE_SECURE", false),
+            cors_allow_origin: env
+                .get("CORS_ALLOW_ORIGIN")
+                .unwrap_or("*")
+                .split(';')
+                .map(str::to_owned)
+                .collect(),
+            redis_url: env.get("REDIS_URL").unwrap_or_default().to_owned(),
+            redis_key_prefix: env
+                .get("REDIS_KEY_PREFIX")
+                .unwrap_or("open-webui")
+                .to_owned(),
+        })
+    }
+}
+// --8<-- [end:settings]
+
+/// The environment as a map, so tests can pass their own.
+#[derive(Clone, Debug, Default)]
+pub struct Environ(pub HashMap<String, String>);
+
+impl Environ {
+    /// The process's environment.
+    #[must_use]
+    pub fn process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    /// The variable's value, if set.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Upstream's boolean parsing: only "true" (any case) and friends are true.
+    #[must_use]
+    pub fn flag(&self, name: &str, default: bool) -> bool {
+        self.get(name).map_or(default, |value| {
+            TRUE_STRINGS.contains(&value.trim().to_lowercase().as_str())
+        })
+    }
+
+    /// A value from a closed set; anything else is a configuration error.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the variable and the values it allows.
+    pub fn choice(
+        &self,
+        name: &str,
+        default: &str,
+        allowed: &[&str],
+    ) -> Result<String, ConfigError> {
+        let value = self.get(name).unwrap_or(default);
+        if allowed.contains(&value) {
+            return Ok(value.to_owned());
+        }
+        Err(ConfigError(format!(
+            "{name}={value:?}: expected one of {}",
+            allowed.join(", ")
+        )))
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+// --8<-- [start:database-url]
+/// `DATABASE_URL`, or the SQLite file upstream uses: `$DATA_DIR/webui.db`.
+#[must_use]
+pub fn database_url(env: &Environ, data_dir: &Path) -> String {
+    let url = env
+        .get("DATABASE_URL")
+        .filter(|url| !url.is_empty())
+        .map_or_else(
+            || format!("sqlite:///{}", data_dir.join("webui.db").display()),
+            str::to_owned,
+        );
+    // Upstream accepts Heroku-style postgres:// URLs; say postgresql:// as it does.
+    match url.strip_prefix("postgres://") {
+        Some(rest) => format!("postgresql://{rest}"),
+        None => url,
+    }
+}
+// --8<-- [end:database-url]
+
+// --8<-- [start:secret-key]
+/// `WEBUI_SECRET_KEY`, or the key `open-webui serve` would generate and keep.
+///
+/// Upstream refuses to run with an empty key; so does this backend.
+///
+/// # Errors
+/// [`ConfigError`] for an empty key, or a key file that cannot be written or read.
+pub fn secret_key(env: &Environ) -> Result<String, ConfigError> {
+    if let Some(key) = env.get("WEBUI_SECRET_KEY").or(env.get("WEBUI_JWT_SECRET_KEY")) {
+        if key.is_empty() {
+            return Err(ConfigError("WEBUI_SECRET_KEY is set but empty".into()));
+        }
+        return Ok(key.to_owned());
+    }
+    let path = Path::new(SECRET_KEY_FILE);
+    let failed = |e: std::io::Error| ConfigError(format!("{SECRET_KEY_FILE}: {e}"));
+    if !path.exists() {
+        let mut bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut bytes);
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(failed)?;
+        file.write_all(STANDARD.encode(bytes).as_bytes())
+            .map_err(failed)?;
+    }
+    let key = fs::read_to_string(path).map_err(failed)?;
+    if key.is_empty() {
+        return Err(ConfigError(format!("{} is empty", absolute(path).display())));
+    }
+    Ok(key)
+}
+// --8<-- [end:secret-key]

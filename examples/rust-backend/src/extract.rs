@@ -1,0 +1,152 @@
+//! `FastAPI`'s request parsing, for axum: a body or query that does not fit the form
+//! gets the 422 `FastAPI` gives, with `loc` pointing at the field.
+//!
+//! axum's own `Json` and `Query` reject with plain-text bodies and other statuses (415
+//! for a missing content type, 400 for a bad query); clients of Open WebUI read
+//! `detail[].loc`, so this backend parses with `serde_path_to_error` instead.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::errors::{ApiError, ValidationIssue};
+
+// --8<-- [start:form]
+/// A JSON body validated into `T`: `FastAPI`'s body parameter.
+#[derive(Debug)]
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("json"));
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| body_issue("missing", "Field required", Value::Null))?;
+        let value = if body.is_empty() {
+            // `FastAPI` reads an empty body as no body: every field is missing.
+            return Err(body_issue("missing", "Field required", Value::Null));
+        } else if is_json {
+            serde_json::from_slice(&body).map_err(|error| json_invalid(&error))?
+        } else {
+            // Without a JSON content type `FastAPI` validates the raw bytes, and fails.
+            let text = String::from_utf8_lossy(&body).into_owned();
+            return Err(body_issue(
+                "model_attributes_type",
+                "Input should be a valid dictionary or object to extract fields from",
+                Value::String(text),
+            ));
+        };
+        from_value(value, "body").map(Form)
+    }
+}
+// --8<-- [end:form]
+
+/// A query string validated into `T`: `FastAPI`'s query parameters.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let input: serde_json::Map<String, Value> = form_urlencoded(query)
+            .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
+            .collect();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded(query));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Query)
+            .map_err(|error| ApiError::Validation(vec![issue(&error, "query", &Value::Object(input))]))
+    }
+}
+
+fn form_urlencoded(query: &str) -> url::form_urlencoded::Parse<'_> {
+    url::form_urlencoded::parse(query.as_bytes())
+}
+
+/// Validate an already parsed JSON value into `T`, reporting failures at `origin`.
+///
+/// # Errors
+/// [`ApiError::Validation`] naming the first field that does not fit.
+pub fn from_value<T: DeserializeOwned>(value: Value, origin: &str) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(&value)
+        .map_err(|error| ApiError::Validation(vec![issue(&error, origin, &value)]))
+}
+
+fn body_issue(kind: &str, msg: &str, input: Value) -> ApiError {
+    ApiError::Validation(vec![ValidationIssue {
+        kind: kind.to_owned(),
+        loc: vec!["body".into()],
+        msg: msg.to_owned(),
+        input,
+    }])
+}
+
+fn json_invalid(error: &serde_json::Error) -> ApiError {
+    ApiError::Validation(vec![ValidationIssue {
+        kind: "json_invalid".to_owned(),
+        loc: vec!["body".into(), json!(error.column())],
+        msg: "JSON decode error".to_owned(),
+        input: json!({}),
+    }])
+}
+
+/// One pydantic-style issue from a serde error: `loc` is the origin, then the path.
+fn issue<E: std::fmt::Display>(
+    error: &serde_path_to_error::Error<E>,
+    origin: &str,
+    input: &Value,
+) -> ValidationIssue {
+    let mut loc: Vec<Value> = vec![origin.into()];
+    for segment in error.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => loc.push(json!(index)),
+            serde_path_to_error::Segment::Map { key } => loc.push(json!(key)),
+            serde_path_to_error::Segment::Enum { variant } => loc.push(json!(variant)),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let message = error.inner().to_string();
+    let (kind, msg) = if let Some(field) = missing_field(&message) {
+        loc.push(json!(field));
+        ("missing", "Field required".to_owned())
+    } else if message.contains("expected a string") {
+        ("string_type", "Input should be a valid string".to_owned())
+    } else if message.contains("expected a boolean") {
+        ("bool_type", "Input should be a valid boolean".to_owned())
+    } else if message.contains("expected i64") || message.contains("invalid digit") {
+        (
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer"
+                .to_owned(),
+        )
+    } else if message.contains("expected a map") || message.contains("expected struct") {
+        ("dict_type", "Input should be a valid dictionary".to_owned())
+    } else if message.contains("expected a sequence") {
+        ("list_type", "Input should be a valid list".to_owned())
+    } else {
+        ("value_error", format!("Value error, {message}"))
+    };
+    ValidationIssue {
+        kind: kind.to_owned(),
+        loc,
+        msg,
+        input: input.clone(),
+    }
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()
+}

@@ -1,0 +1,147 @@
+//! One pool, on SQLite (WAL) or PostgreSQL, through sqlx's `Any` driver.
+//!
+//! Upstream owns the schema through Alembic. This backend never alters a table that
+//! exists: on a database Open WebUI created it only reads and writes rows, and on an
+//! empty database it creates the tables of its slice with upstream's columns and types.
+//!
+//! The `Any` driver decodes text, integers and floats the same way on both engines;
+//! JSON, BOOLEAN and DATE columns are read through a cast, and written through one on
+//! PostgreSQL only (SQLite's `CAST` would turn `'2000-01-01'` into `2000`).
+
+use serde_json::Value;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+/// Which engine the URL names: the few SQL differences hang on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// A file in `DATA_DIR`, upstream's default.
+    Sqlite,
+    /// `postgresql://…`.
+    Postgres,
+}
+
+/// The pool and its dialect: what `Session` is to the Python twin.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// Cheap to clone: every clone shares the same connections.
+    pub pool: AnyPool,
+    /// The engine behind the pool.
+    pub dialect: Dialect,
+}
+
+// --8<-- [start:engine]
+impl Db {
+    /// A pool for `url`; SQLite connections switch to WAL, as upstream's do.
+    ///
+    /// # Errors
+    /// The database cannot be reached or the file cannot be created.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        install_default_drivers();
+        let (url, dialect) = match url.strip_prefix("sqlite:///") {
+            // SQLAlchemy's `sqlite:///path`; `mode=rwc` creates a missing file.
+            Some(path) => (format!("sqlite://{path}?mode=rwc"), Dialect::Sqlite),
+            None => (url.to_owned(), Dialect::Postgres),
+        };
+        let pool = AnyPoolOptions::new()
+            .after_connect(move |connection, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // SQLAlchemy leaves foreign keys off; so does upstream.
+                        connection
+                            .execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=OFF")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        Ok(Self { pool, dialect })
+    }
+
+    /// The placeholder `$n` for a value bound to a JSON column.
+    #[must_use]
+    pub fn json(&self, n: usize) -> String {
+        self.cast(n, "JSON")
+    }
+
+    /// The placeholder `$n` for a value bound to a DATE column.
+    #[must_use]
+    pub fn date(&self, n: usize) -> String {
+        self.cast(n, "DATE")
+    }
+
+    fn cast(&self, n: usize, sql_type: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("${n}"),
+            Dialect::Postgres => format!("CAST(${n} AS {sql_type})"),
+        }
+    }
+}
+// --8<-- [end:engine]
+
+// --8<-- [start:json-text]
+/// A JSON value as the text bound to a JSON or TEXT column.
+#[must_use]
+pub fn json_text(value: &Value) -> String {
+    value.to_string()
+}
+
+/// A JSON column read back; text that is not JSON reads as null.
+#[must_use]
+pub fn from_json_text(text: Option<&str>) -> Option<Value> {
+    text.and_then(|text| serde_json::from_str(text).ok())
+}
+// --8<-- [end:json-text]
+
+/// Page `page` (from 1) of `size` rows as `(offset, limit)`; page 0 and below read as
+/// page 1.
+#[must_use]
+pub fn one_page(page: i64, size: i64) -> (i64, i64) {
+    ((page.max(1) - 1).saturating_mul(size), size)
+}
+
+/// A table of the slice: its name and the statements that create it and its indexes.
+pub struct Table {
+    /// The table's name, unquoted.
+    pub name: &'static str,
+    /// `CREATE TABLE` first, then `CREATE INDEX`; `{true}` is the dialect's true.
+    pub ddl: &'static [&'static str],
+}
+
+// --8<-- [start:create-tables]
+/// Create the slice's missing tables with their indexes; existing ones stay as they are.
+///
+/// # Errors
+/// A statement failed; the tables created before it stay.
+pub async fn create_tables(db: &Db, tables: &[&Table]) -> Result<(), sqlx::Error> {
+    let exists = match db.dialect {
+        Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+        Dialect::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = $1"
+        }
+    };
+    let true_literal = match db.dialect {
+        Dialect::Sqlite => "1",
+        Dialect::Postgres => "true",
+    };
+    for table in tables {
+        let count: i64 = sqlx::query_scalar(exists)
+            .bind(table.name)
+            .fetch_one(&db.pool)
+            .await?;
+        if count > 0 {
+            continue;
+        }
+        let mut tx = db.pool.begin().await?;
+        for statement in table.ddl {
+            tx.execute(statement.replace("{true}", true_literal).as_str())
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+// --8<-- [end:create-tables]

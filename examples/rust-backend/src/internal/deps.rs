@@ -1,0 +1,25 @@
+//! What a route can ask for: the settings, the database, Redis, the sign-in throttle.
+//!
+//! All of it lives in one `AppState`, built once by `main::create_app`, so tests can
+//! build an app with other settings without touching globals.
+
+use std::sync::Arc;
+
+use redis::aio::ConnectionManager;
+
+use crate::env::Settings;
+use crate::internal::db::Db;
+use crate::utils::rate_limit::RateLimiter;
+
+/// The state every handler shares; cloning it clones a few `Arc`s.
+#[derive(Clone)]
+pub struct AppState {
+    /// Fixed at start-up.
+    pub settings: Arc<Settings>,
+    /// The database pool.
+    pub db: Db,
+    /// `None` without `REDIS_URL`: then signout cannot revoke a token.
+    pub redis: Option<ConnectionManager>,
+    /// Upstream's sign-in throttle: 15 attempts per email in three minutes.
+    pub signin_limiter: Arc<RateLimiter>,
+}

@@ -1,0 +1,211 @@
+//! The application: settings, database, Redis and routers, wired in one place.
+//!
+//! `create_app(settings)` builds a fresh app, so tests and the server share the code
+//! and differ only in their settings. The twin of `reference_backend/main.py`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use tower::Layer;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::env::Settings;
+use crate::errors::{ApiError, method_not_allowed, not_found};
+use crate::internal::db::{Db, create_tables};
+use crate::internal::deps::AppState;
+use crate::models::{TABLES, config, users};
+use crate::routers::{auths, chats, models, users as users_router};
+use crate::utils::auth::tokens::decode_token;
+use crate::utils::auth::{is_valid_token, request_token};
+use crate::utils::rate_limit::RateLimiter;
+
+/// The API this backend reproduces; clients branch on it.
+pub const VERSION: &str = "0.12.4";
+const NAME: &str = "Open WebUI";
+/// The header that carries each request's id, in and out.
+const REQUEST_ID: &str = "x-request-id";
+
+/// Start-up failed: the database or Redis could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Redis.
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// `DATA_DIR` could not be created.
+    #[error("DATA_DIR: {0}")]
+    DataDir(#[from] std::io::Error),
+}
+
+// --8<-- [start:lifespan]
+/// Open the database (creating missing tables), seed the config and connect Redis.
+///
+/// # Errors
+/// [`StartError`] when any of them fails; the server does not start.
+pub async fn app_state(settings: Settings) -> Result<AppState, StartError> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let db = Db::connect(&settings.database_url).await?;
+    create_tables(&db, &TABLES).await?;
+    config::seed(&db, &settings).await?;
+    let redis = if settings.redis_url.is_empty() {
+        None
+    } else {
+        let client = redis::Client::open(settings.redis_url.as_str())?;
+        Some(redis::aio::ConnectionManager::new(client).await?)
+    };
+    Ok(AppState {
+        settings: Arc::new(settings),
+        db,
+        redis,
+        signin_limiter: Arc::new(RateLimiter::new(15, 180, 60)),
+    })
+}
+// --8<-- [end:lifespan]
+
+// --8<-- [start:create-app]
+/// The app as a service: a trailing slash is trimmed before routing, because axum
+/// mounts a router's `/` at the bare prefix, where `FastAPI` serves `/api/v1/users/`.
+pub type App = NormalizePath<Router>;
+
+/// The routers, the JSON errors `FastAPI` gives for unknown routes and methods, CORS,
+/// and a request id on every request and its log lines.
+pub fn create_app(state: AppState) -> App {
+    let cors = cors(&state.settings.cors_allow_origin);
+    let router = Router::new()
+        .nest("/api/v1/auths", auths::router())
+        .nest("/api/v1/users", users_router::router())
+        .nest("/api/v1/chats", chats::router())
+        .nest("/api/v1/models", models::router())
+        .nest("/api", models::openai_router())
+        .merge(status_router())
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(REQUEST_ID),
+            MakeRequestUuid,
+        ));
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+// --8<-- [end:create-app]
+
+/// Starlette's `CORSMiddleware` with credentials: `*` echoes the caller's origin.
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow_origin = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::mirror_request()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_credentials(true)
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(600))
+}
+
+/// Health, version and the public config: the routes that need no account.
+fn status_router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/health/db", get(health_db))
+        .route("/api/version", get(version))
+        .route("/api/config", get(app_config))
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": true}))
+}
+
+async fn health_db(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    sqlx::query("SELECT 1").execute(&state.db.pool).await?;
+    Ok(Json(json!({"status": true})))
+}
+
+async fn version() -> Json<Value> {
+    Json(json!({"version": VERSION, "deployment_id": ""}))
+}
+
+async fn app_config(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    public_config(&state, &headers).await.map(Json)
+}
+
+// --8<-- [start:public-config]
+/// `/api/config` for the keys this slice owns; more of them once signed in.
+async fn public_config(state: &AppState, headers: &HeaderMap) -> Result<Value, ApiError> {
+    let db = &state.db;
+    let mut user = None;
+    let claims = request_token(headers)
+        .and_then(|token| decode_token(&token, &state.settings.secret_key));
+    if let Some(claims) = claims {
+        if is_valid_token(state, &claims).await? {
+            user = users::get_user_by_id(db, &claims.session.id).await?;
+        }
+    }
+    let stored = config::get_many(
+        db,
+        &[
+            "ui.enable_signup",
+            "ui.enable_login_form",
+            "auth.enable_api_keys",
+            "user.permissions",
+        ],
+    )
+    .await?;
+    let value = |key: &str| stored.get(key).cloned().flatten().unwrap_or(Value::Null);
+    let mut features = json!({
+        "slim": false,
+        "auth": true,
+        "auth_trusted_header": false,
+        "enable_signup_password_confirmation": false,
+        "enable_ldap": false,
+        "enable_signup": value("ui.enable_signup"),
+        "enable_login_form": value("ui.enable_login_form"),
+        // Upstream says true; this backend serves no Socket.IO, so it says so.
+        "enable_websocket": false,
+    });
+    let mut body = json!({
+        "status": true,
+        "name": NAME,
+        "version": VERSION,
+        "default_locale": "",
+        "i18n": {},
+        "oauth": {"providers": {}, "auto_redirect": false},
+    });
+    if user.is_some() {
+        features["enable_api_keys"] = value("auth.enable_api_keys");
+        body["permissions"] = value("user.permissions");
+    } else if users::count_users(db).await? == 0 {
+        body["onboarding"] = json!(true);
+    }
+    body["features"] = features;
+    Ok(body)
+}
+// --8<-- [end:public-config]

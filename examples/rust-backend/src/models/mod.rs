@@ -1,0 +1,26 @@
+//! Upstream's tables of this slice and the payloads built from them, as
+//! `reference_backend/models/`.
+
+pub mod auths;
+pub mod chat_messages;
+pub mod chats;
+pub mod config;
+pub mod model_history;
+pub mod models;
+pub mod shared_chats;
+pub mod users;
+
+use crate::internal::db::Table;
+
+/// Every table of the slice, parents before the tables that point at them.
+pub const TABLES: [&Table; 9] = [
+    &auths::TABLE,
+    &chats::TABLE,
+    &config::TABLE,
+    &models::TABLE,
+    &model_history::TABLE,
+    &users::USER_TABLE,
+    &users::API_KEY_TABLE,
+    &chat_messages::TABLE,
+    &shared_chats::TABLE,
+];

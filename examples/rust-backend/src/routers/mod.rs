@@ -1,0 +1,6 @@
+//! The API's routers, mounted by `main::create_app`, as `reference_backend/routers/`.
+
+pub mod auths;
+pub mod chats;
+pub mod models;
+pub mod users;

@@ -5,10 +5,10 @@
 
 use std::process::ExitCode;
 
-use reference_backend::env::{Environ, Settings};
-use reference_backend::main::{app_state, create_app};
 use axum::ServiceExt;
 use axum::extract::Request;
+use reference_backend::env::{Environ, Settings};
+use reference_backend::main::{app_state, create_app};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
@@ -18,7 +18,8 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();

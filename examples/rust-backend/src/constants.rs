@@ -15,8 +15,7 @@ your existing account or choose another email to start anew.";
 pub const PASSWORD_TOO_LONG: &str = "Uh-oh! The password you entered is too long. \
 Please make sure your password is less than 72 bytes long.";
 /// A model id already in use.
-pub const MODEL_ID_TAKEN: &str =
-    "Uh-oh! This model id is already registered. Please choose another model id string.";
+pub const MODEL_ID_TAKEN: &str = "Uh-oh! This model id is already registered. Please choose another model id string.";
 /// A model id over 256 characters.
 pub const MODEL_ID_TOO_LONG: &str = "The model id is too long. Please make sure your \
 model id is less than 256 characters long.";
@@ -47,7 +46,8 @@ pub const NOT_FOUND: &str = "We could not find what you're looking for :/";
 pub const API_KEY_NOT_FOUND: &str = "Oops! It looks like there's a hiccup. The API key \
 is missing. Please make sure to provide a valid API key to access this feature.";
 /// An API key used while keys are off, or without the permission.
-pub const API_KEY_NOT_ALLOWED: &str = "Use of API key is not enabled in the environment.";
+pub const API_KEY_NOT_ALLOWED: &str =
+    "Use of API key is not enabled in the environment.";
 /// An API key could not be stored.
 pub const CREATE_API_KEY_ERROR: &str = "Oops! Something went wrong while creating your \
 API key. Please try again later. If the issue persists, contact support for assistance.";

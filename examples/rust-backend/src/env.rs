@@ -186,7 +186,10 @@ pub fn database_url(env: &Environ, data_dir: &Path) -> String {
 /// # Errors
 /// [`ConfigError`] for an empty key, or a key file that cannot be written or read.
 pub fn secret_key(env: &Environ) -> Result<String, ConfigError> {
-    if let Some(key) = env.get("WEBUI_SECRET_KEY").or(env.get("WEBUI_JWT_SECRET_KEY")) {
+    if let Some(key) = env
+        .get("WEBUI_SECRET_KEY")
+        .or(env.get("WEBUI_JWT_SECRET_KEY"))
+    {
         if key.is_empty() {
             return Err(ConfigError("WEBUI_SECRET_KEY is set but empty".into()));
         }
@@ -208,7 +211,10 @@ pub fn secret_key(env: &Environ) -> Result<String, ConfigError> {
     }
     let key = fs::read_to_string(path).map_err(failed)?;
     if key.is_empty() {
-        return Err(ConfigError(format!("{} is empty", absolute(path).display())));
+        return Err(ConfigError(format!(
+            "{} is empty",
+            absolute(path).display()
+        )));
     }
     Ok(key)
 }

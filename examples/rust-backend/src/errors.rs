@@ -300,7 +300,8 @@ mod tests {
     #[tokio::test]
     async fn every_error_has_upstreams_status_body_and_headers() {
         let vectors: Vectors =
-            serde_json::from_str(include_str!("../../../../snippets/vectors/errors.json")).unwrap();
+            serde_json::from_str(include_str!("../../../snippets/vectors/errors.json"))
+                .unwrap();
         for case in vectors.cases {
             let response = tiny_app().oneshot(request(&case.request)).await.unwrap();
             assert_eq!(response.status().as_u16(), case.status, "{}", case.name);

@@ -31,7 +31,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|_| body_issue("missing", "Field required", Value::Null))?;
-        let value = if body.is_empty() {
+        let value: Value = if body.is_empty() {
             // `FastAPI` reads an empty body as no body: every field is missing.
             return Err(body_issue("missing", "Field required", Value::Null));
         } else if is_json {
@@ -45,7 +45,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
                 Value::String(text),
             ));
         };
-        from_value(value, "body").map(Form)
+        // serde would read a struct from an array of its fields; pydantic would not.
+        if !value.is_object() {
+            return Err(body_issue(
+                "model_attributes_type",
+                "Input should be a valid dictionary or object to extract fields from",
+                value,
+            ));
+        }
+        from_value(&value, "body").map(Form)
     }
 }
 // --8<-- [end:form]
@@ -57,7 +65,10 @@ pub struct Query<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         let input: serde_json::Map<String, Value> = form_urlencoded(query)
             .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
@@ -65,7 +76,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded(query));
         serde_path_to_error::deserialize(deserializer)
             .map(Query)
-            .map_err(|error| ApiError::Validation(vec![issue(&error, "query", &Value::Object(input))]))
+            .map_err(|error| {
+                ApiError::Validation(vec![issue(
+                    &error,
+                    "query",
+                    &Value::Object(input),
+                )])
+            })
     }
 }
 
@@ -77,9 +94,12 @@ fn form_urlencoded(query: &str) -> url::form_urlencoded::Parse<'_> {
 ///
 /// # Errors
 /// [`ApiError::Validation`] naming the first field that does not fit.
-pub fn from_value<T: DeserializeOwned>(value: Value, origin: &str) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(&value)
-        .map_err(|error| ApiError::Validation(vec![issue(&error, origin, &value)]))
+pub fn from_value<T: DeserializeOwned>(
+    value: &Value,
+    origin: &str,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|error| ApiError::Validation(vec![issue(&error, origin, value)]))
 }
 
 fn body_issue(kind: &str, msg: &str, input: Value) -> ApiError {
@@ -107,7 +127,7 @@ fn issue<E: std::fmt::Display>(
     input: &Value,
 ) -> ValidationIssue {
     let mut loc: Vec<Value> = vec![origin.into()];
-    for segment in error.path().iter() {
+    for segment in error.path() {
         match segment {
             serde_path_to_error::Segment::Seq { index } => loc.push(json!(index)),
             serde_path_to_error::Segment::Map { key } => loc.push(json!(key)),
@@ -129,7 +149,8 @@ fn issue<E: std::fmt::Display>(
             "Input should be a valid integer, unable to parse string as an integer"
                 .to_owned(),
         )
-    } else if message.contains("expected a map") || message.contains("expected struct") {
+    } else if message.contains("expected a map") || message.contains("expected struct")
+    {
         ("dict_type", "Input should be a valid dictionary".to_owned())
     } else if message.contains("expected a sequence") {
         ("list_type", "Input should be a valid list".to_owned())
@@ -145,8 +166,17 @@ fn issue<E: std::fmt::Display>(
 }
 
 fn missing_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("missing field `")?
-        .split('`')
-        .next()
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// `#[serde(deserialize_with = "sent")]`: a field that was sent, null included, reads
+/// as `Some`, an absent one (with `#[serde(default)]`) as `None`: pydantic's
+/// `exclude_unset`.
+///
+/// # Errors
+/// The value does not fit `T`.
+pub fn sent<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }

@@ -12,9 +12,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower::Layer;
-use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use crate::env::Settings;
@@ -25,7 +27,6 @@ use crate::models::{TABLES, config, users};
 use crate::routers::{auths, chats, models, users as users_router};
 use crate::utils::auth::tokens::decode_token;
 use crate::utils::auth::{is_valid_token, request_token};
-use crate::utils::rate_limit::RateLimiter;
 
 /// The API this backend reproduces; clients branch on it.
 pub const VERSION: &str = "0.12.4";
@@ -67,7 +68,7 @@ pub async fn app_state(settings: Settings) -> Result<AppState, StartError> {
         settings: Arc::new(settings),
         db,
         redis,
-        signin_limiter: Arc::new(RateLimiter::new(15, 180, 60)),
+        signin_limiter: Arc::new(auths::signin_limiter()),
     })
 }
 // --8<-- [end:lifespan]
@@ -159,7 +160,10 @@ async fn app_config(
 
 // --8<-- [start:public-config]
 /// `/api/config` for the keys this slice owns; more of them once signed in.
-async fn public_config(state: &AppState, headers: &HeaderMap) -> Result<Value, ApiError> {
+async fn public_config(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Value, ApiError> {
     let db = &state.db;
     let mut user = None;
     let claims = request_token(headers)

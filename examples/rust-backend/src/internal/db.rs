@@ -117,7 +117,9 @@ pub struct Table {
 /// A statement failed; the tables created before it stay.
 pub async fn create_tables(db: &Db, tables: &[&Table]) -> Result<(), sqlx::Error> {
     let exists = match db.dialect {
-        Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+        Dialect::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+        }
         Dialect::Postgres => {
             "SELECT COUNT(*) FROM information_schema.tables \
              WHERE table_schema = current_schema() AND table_name = $1"

@@ -74,6 +74,10 @@ pub struct SignupForm {
     pub profile_image_url: Option<String>,
 }
 
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "serde's default has the field's type"
+)]
 fn default_image() -> Option<String> {
     Some("/user.png".into())
 }
@@ -89,6 +93,10 @@ pub struct AddUserForm {
     pub role: Option<String>,
 }
 
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "serde's default has the field's type"
+)]
 fn default_role() -> Option<String> {
     Some("pending".into())
 }
@@ -205,7 +213,11 @@ pub async fn rotate_session_stamp(
 ///
 /// # Errors
 /// The database failed.
-pub async fn update_email(db: &Db, user_id: &str, email: &str) -> Result<(), sqlx::Error> {
+pub async fn update_email(
+    db: &Db,
+    user_id: &str,
+    email: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE auth SET email = $1 WHERE id = $2")
         .bind(email)
         .bind(user_id)

@@ -31,10 +31,13 @@ pub const TABLE: Table = Table {
 
 // --8<-- [start:defaults]
 /// The keys this slice reads, with the values a first start seeds.
+///
+/// # Panics
+/// Never: the permissions file is checked by the tests.
 #[must_use]
 pub fn defaults(settings: &Settings) -> Vec<(&'static str, Value)> {
-    let permissions: Value =
-        serde_json::from_str(DEFAULT_PERMISSIONS).expect("the permissions file is JSON");
+    let permissions: Value = serde_json::from_str(DEFAULT_PERMISSIONS)
+        .expect("the permissions file is JSON");
     vec![
         ("ui.enable_signup", json!(settings.enable_signup)),
         ("ui.enable_login_form", json!(true)),
@@ -88,7 +91,8 @@ pub async fn get_many(
     for row in rows {
         let key: String = row.try_get("key")?;
         if let Some(slot) = found.get_mut(&key) {
-            *slot = from_json_text(row.try_get::<Option<String>, _>("value")?.as_deref());
+            *slot =
+                from_json_text(row.try_get::<Option<String>, _>("value")?.as_deref());
         }
     }
     Ok(found)

@@ -6,6 +6,7 @@ pub mod chat_messages;
 pub mod chats;
 pub mod config;
 pub mod model_history;
+#[allow(clippy::module_inception, reason = "the Python twin's name")]
 pub mod models;
 pub mod shared_chats;
 pub mod users;

@@ -148,15 +148,21 @@ impl UserModel {
             .filter(|url| !url.is_empty())
             .unwrap_or_else(|| format!("/api/v1/users/{id}/profile/image"));
         let json = |name: &str| -> Result<Option<Value>, sqlx::Error> {
-            Ok(from_json_text(row.try_get::<Option<String>, _>(name)?.as_deref()))
+            Ok(from_json_text(
+                row.try_get::<Option<String>, _>(name)?.as_deref(),
+            ))
         };
         Ok(Self {
-            email: row.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
+            email: row
+                .try_get::<Option<String>, _>("email")?
+                .unwrap_or_default(),
             username: row.try_get("username")?,
             role: row
                 .try_get::<Option<String>, _>("role")?
                 .unwrap_or_else(|| "pending".into()),
-            name: row.try_get::<Option<String>, _>("name")?.unwrap_or_default(),
+            name: row
+                .try_get::<Option<String>, _>("name")?
+                .unwrap_or_default(),
             profile_image_url: Some(profile_image_url),
             profile_banner_image_url: row.try_get("profile_banner_image_url")?,
             bio: row.try_get("bio")?,
@@ -171,7 +177,9 @@ impl UserModel {
             settings: json("settings")?.map(with_ui),
             oauth: json("oauth")?,
             scim: json("scim")?,
-            last_active_at: row.try_get::<Option<i64>, _>("last_active_at")?.unwrap_or(0),
+            last_active_at: row
+                .try_get::<Option<i64>, _>("last_active_at")?
+                .unwrap_or(0),
             updated_at: row.try_get::<Option<i64>, _>("updated_at")?.unwrap_or(0),
             created_at: row.try_get::<Option<i64>, _>("created_at")?.unwrap_or(0),
             id,
@@ -190,9 +198,16 @@ fn with_ui(settings: Value) -> Value {
     }
 }
 
-async fn one_user(db: &Db, condition: &str, value: &str) -> Result<Option<UserModel>, sqlx::Error> {
+async fn one_user(
+    db: &Db,
+    condition: &str,
+    value: &str,
+) -> Result<Option<UserModel>, sqlx::Error> {
     let sql = format!(r#"SELECT {USER_COLUMNS} FROM "user" WHERE {condition} LIMIT 1"#);
-    let row = sqlx::query(&sql).bind(value).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(value)
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(UserModel::from_row).transpose()
 }
 
@@ -200,7 +215,10 @@ async fn one_user(db: &Db, condition: &str, value: &str) -> Result<Option<UserMo
 ///
 /// # Errors
 /// The database failed.
-pub async fn get_user_by_id(db: &Db, user_id: &str) -> Result<Option<UserModel>, sqlx::Error> {
+pub async fn get_user_by_id(
+    db: &Db,
+    user_id: &str,
+) -> Result<Option<UserModel>, sqlx::Error> {
     one_user(db, "id = $1", user_id).await
 }
 
@@ -208,7 +226,10 @@ pub async fn get_user_by_id(db: &Db, user_id: &str) -> Result<Option<UserModel>,
 ///
 /// # Errors
 /// The database failed.
-pub async fn get_user_by_email(db: &Db, email: &str) -> Result<Option<UserModel>, sqlx::Error> {
+pub async fn get_user_by_email(
+    db: &Db,
+    email: &str,
+) -> Result<Option<UserModel>, sqlx::Error> {
     one_user(db, "lower(email) = lower($1)", email).await
 }
 
@@ -264,10 +285,11 @@ pub async fn list_users(
         None => "WHERE $1 = $1",
     };
     let pattern = format!("%{}%", query.unwrap_or_default());
-    let total: i64 = sqlx::query_scalar(&format!(r#"SELECT COUNT(*) FROM "user" {filter}"#))
-        .bind(&pattern)
-        .fetch_one(&db.pool)
-        .await?;
+    let total: i64 =
+        sqlx::query_scalar(&format!(r#"SELECT COUNT(*) FROM "user" {filter}"#))
+            .bind(&pattern)
+            .fetch_one(&db.pool)
+            .await?;
     let (column, descending) = match order_by.filter(|c| SORT_COLUMNS.contains(c)) {
         Some(column) => (column, direction != Some("asc")),
         None => ("created_at", true),
@@ -284,7 +306,10 @@ pub async fn list_users(
         .bind(offset)
         .fetch_all(&db.pool)
         .await?;
-    let users = rows.iter().map(UserModel::from_row).collect::<Result<_, _>>()?;
+    let users = rows
+        .iter()
+        .map(UserModel::from_row)
+        .collect::<Result<_, _>>()?;
     Ok((users, total))
 }
 // --8<-- [end:list]
@@ -334,15 +359,20 @@ pub async fn update_user(
                 UserField::LastActiveAt(_) => format!("last_active_at = ${n}"),
             });
         }
-        let sql = format!(r#"UPDATE "user" SET {} WHERE id = $1"#, assignments.join(", "));
+        let sql = format!(
+            r#"UPDATE "user" SET {} WHERE id = $1"#,
+            assignments.join(", ")
+        );
         let mut query = sqlx::query(&sql).bind(user_id);
         for field in fields {
             query = match field {
-                UserField::Role(v) | UserField::Name(v) | UserField::Email(v)
+                UserField::Role(v)
+                | UserField::Name(v)
+                | UserField::Email(v)
                 | UserField::ProfileImageUrl(v) => query.bind(v),
-                UserField::Bio(v) | UserField::Gender(v) | UserField::DateOfBirth(v) => {
-                    query.bind(v)
-                }
+                UserField::Bio(v)
+                | UserField::Gender(v)
+                | UserField::DateOfBirth(v) => query.bind(v),
                 UserField::LastActiveAt(v) => query.bind(v),
             };
         }
@@ -396,7 +426,10 @@ pub async fn update_settings(
         }
         merged.insert("ui".into(), Value::Object(ui));
     }
-    let sql = format!(r#"UPDATE "user" SET settings = {} WHERE id = $2"#, db.json(1));
+    let sql = format!(
+        r#"UPDATE "user" SET settings = {} WHERE id = $2"#,
+        db.json(1)
+    );
     sqlx::query(&sql)
         .bind(json_text(&Value::Object(merged)))
         .bind(user_id)
@@ -430,7 +463,10 @@ pub type Tx<'a> = Transaction<'a, Any>;
 ///
 /// # Errors
 /// The database failed.
-pub async fn get_user_by_api_key(db: &Db, key: &str) -> Result<Option<UserModel>, sqlx::Error> {
+pub async fn get_user_by_api_key(
+    db: &Db,
+    key: &str,
+) -> Result<Option<UserModel>, sqlx::Error> {
     one_user(
         db,
         r#"id IN (SELECT user_id FROM api_key WHERE "key" = $1)"#,
@@ -443,7 +479,10 @@ pub async fn get_user_by_api_key(db: &Db, key: &str) -> Result<Option<UserModel>
 ///
 /// # Errors
 /// The database failed.
-pub async fn get_api_key(db: &Db, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn get_api_key(
+    db: &Db,
+    user_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(r#"SELECT "key" FROM api_key WHERE user_id = $1 LIMIT 1"#)
         .bind(user_id)
         .fetch_optional(&db.pool)
@@ -454,7 +493,11 @@ pub async fn get_api_key(db: &Db, user_id: &str) -> Result<Option<String>, sqlx:
 ///
 /// # Errors
 /// The database failed; the old key stays.
-pub async fn replace_api_key(db: &Db, user_id: &str, key: &str) -> Result<(), sqlx::Error> {
+pub async fn replace_api_key(
+    db: &Db,
+    user_id: &str,
+    key: &str,
+) -> Result<(), sqlx::Error> {
     let now = now();
     let mut tx = db.pool.begin().await?;
     sqlx::query("DELETE FROM api_key WHERE user_id = $1")

@@ -22,26 +22,38 @@ use crate::env::ROLES;
 use crate::errors::{ApiError, AuthError, ValidationIssue, auth_route};
 use crate::extract::Form;
 use crate::internal::deps::AppState;
-use crate::models::auths::{self, AddUserForm, NewUser, SigninForm, SignupForm, UpdatePasswordForm};
-use crate::models::users::{self, UserField, UserModel};
+use crate::models::auths::{
+    self, AddUserForm, NewUser, SigninForm, SignupForm, UpdatePasswordForm,
+};
 use crate::models::config;
+use crate::models::users::{self, UserField, UserModel};
 use crate::utils::auth::passwords::password_too_long;
 use crate::utils::auth::tokens::{self, SessionClaims};
 use crate::utils::auth::{
     AdminUser, CurrentUser, HumanUser, VerifiedUser, api_keys_usable, cleared_cookie,
-    create_api_key, create_token, hash_password, is_valid_token, request_token, revoked_key,
-    sign_in, token_cookie, token_lifetime, verify_password,
+    create_api_key, create_token, hash_password, is_valid_token, request_token,
+    revoked_key, sign_in, token_cookie, token_lifetime, verify_password,
 };
 use crate::utils::misc::now;
+use crate::utils::rate_limit::RateLimiter;
 use crate::utils::validate::{validate_email_format, validate_image_url};
 
 /// The pattern upstream's admin form accepts for `JWT_EXPIRES_IN`; others are ignored.
 static JWT_EXPIRES_IN_FORM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(-1|0|(-?\d+(\.\d+)?)(ms|s|m|h|d|w))$").unwrap());
-const SIGNED_OUT_COOKIES: [&str; 4] = ["token", "owui-session", "oui-session", "oauth_id_token"];
+const SIGNED_OUT_COOKIES: [&str; 4] =
+    ["token", "owui-session", "oui-session", "oauth_id_token"];
 
 /// What an auth handler returns: headers to set and a JSON body.
 type Reply = Result<(HeaderMap, Json<Value>), AuthError>;
+
+// --8<-- [start:signin-limiter]
+/// Upstream's throttle: 15 sign-in attempts per email in three minutes.
+#[must_use]
+pub fn signin_limiter() -> RateLimiter {
+    RateLimiter::new(15, 180, 60)
+}
+// --8<-- [end:signin-limiter]
 
 // --8<-- [start:router]
 /// The routes, each wrapped so its answers are never cached.
@@ -140,7 +152,10 @@ async fn signin(
         .is_limited(state.redis.as_ref(), prefix, &email)
         .await;
     if limited {
-        return Err(http(StatusCode::TOO_MANY_REQUESTS, "API rate limit exceeded"));
+        return Err(http(
+            StatusCode::TOO_MANY_REQUESTS,
+            "API rate limit exceeded",
+        ));
     }
     let user = users::get_user_by_email(&state.db, &email).await?;
     let auth = match &user {
@@ -168,7 +183,8 @@ async fn signup(
     let Form(form) = form?;
     check_image("profile_image_url", form.profile_image_url.as_deref())?;
     let db = &state.db;
-    let gates = config::get_many(db, &["ui.enable_signup", "ui.enable_login_form"]).await?;
+    let gates =
+        config::get_many(db, &["ui.enable_signup", "ui.enable_login_form"]).await?;
     let is_true = |key: &str| gates.get(key).cloned().flatten() == Some(json!(true));
     // The first account is never gated on ENABLE_SIGNUP, only on the login form.
     let signup_open = is_true("ui.enable_signup") || users::count_users(db).await? == 0;
@@ -193,10 +209,17 @@ async fn signup(
 // --8<-- [end:signup]
 
 /// Checks shared by sign-up and admin add, then the insert.
-async fn create_user(state: &AppState, form: &SignupForm, role: &str) -> Result<UserModel, AuthError> {
+async fn create_user(
+    state: &AppState,
+    form: &SignupForm,
+    role: &str,
+) -> Result<UserModel, AuthError> {
     let email = form.email.to_lowercase();
     if !validate_email_format(&email) {
-        return Err(http(StatusCode::BAD_REQUEST, constants::INVALID_EMAIL_FORMAT));
+        return Err(http(
+            StatusCode::BAD_REQUEST,
+            constants::INVALID_EMAIL_FORMAT,
+        ));
     }
     if users::get_user_by_email(&state.db, &email).await?.is_some() {
         return Err(http(StatusCode::BAD_REQUEST, constants::EMAIL_TAKEN));
@@ -227,7 +250,11 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Reply {
             if ttl > 0 && is_valid_token(&state, &claims).await? {
                 let key = revoked_key(&state.settings.redis_key_prefix, jti);
                 let ttl = u64::try_from(ttl).unwrap_or_default();
-                redis.clone().set_ex::<_, _, ()>(key, "1", ttl).await.map_err(ApiError::from)?;
+                redis
+                    .clone()
+                    .set_ex::<_, _, ()>(key, "1", ttl)
+                    .await
+                    .map_err(ApiError::from)?;
             }
         }
     }
@@ -284,7 +311,10 @@ async fn update_profile(
     check_image("profile_image_url", Some(&form.profile_image_url))?;
     if let Some(date) = &form.date_of_birth {
         if !is_iso_date(date) {
-            return Err(invalid_field("date_of_birth", "Input should be a valid date"));
+            return Err(invalid_field(
+                "date_of_birth",
+                "Input should be a valid date",
+            ));
         }
     }
     let fields = vec![
@@ -313,8 +343,11 @@ fn is_iso_date(text: &str) -> bool {
     let [year, month, day] = parts.as_slice() else {
         return false;
     };
-    let (Ok(year), Ok(month), Ok(day)) = (year.parse::<u32>(), month.parse::<u32>(), day.parse::<u32>())
-    else {
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<u32>(),
+        month.parse::<u32>(),
+        day.parse::<u32>(),
+    ) else {
         return false;
     };
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
@@ -335,7 +368,10 @@ async fn add_user(
     form: Result<Form<AddUserForm>, ApiError>,
 ) -> Reply {
     let Form(form) = form?;
-    check_image("profile_image_url", form.signup.profile_image_url.as_deref())?;
+    check_image(
+        "profile_image_url",
+        form.signup.profile_image_url.as_deref(),
+    )?;
     let role = form.role.as_deref().unwrap_or("pending");
     let user = create_user(&state, &form.signup, role).await?;
     let auth = auths::get_auth(&state.db, &user.id).await?;
@@ -370,7 +406,9 @@ const ADMIN_CONFIG_KEYS: [(&str, &str); 6] = [
     ("JWT_EXPIRES_IN", "auth.jwt_expiry"),
 ];
 
-async fn admin_config(state: &AppState) -> Result<serde_json::Map<String, Value>, AuthError> {
+async fn admin_config(
+    state: &AppState,
+) -> Result<serde_json::Map<String, Value>, AuthError> {
     let keys: Vec<&str> = ADMIN_CONFIG_KEYS.iter().map(|(_, key)| *key).collect();
     let stored = config::get_many(&state.db, &keys).await?;
     Ok(ADMIN_CONFIG_KEYS
@@ -382,8 +420,14 @@ async fn admin_config(state: &AppState) -> Result<serde_json::Map<String, Value>
         .collect())
 }
 
-async fn get_admin_config(State(state): State<AppState>, AdminUser(_admin): AdminUser) -> Reply {
-    Ok((HeaderMap::new(), Json(Value::Object(admin_config(&state).await?))))
+async fn get_admin_config(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> Reply {
+    Ok((
+        HeaderMap::new(),
+        Json(Value::Object(admin_config(&state).await?)),
+    ))
 }
 
 /// The admin settings this slice owns; upstream's form has many more.
@@ -437,7 +481,11 @@ async fn get_admin_details(
         return Err(http(StatusCode::BAD_REQUEST, constants::ACTION_PROHIBITED));
     }
     let admin_email = config::get(db, "auth.admin.email").await?;
-    if let Some(email) = admin_email.as_ref().and_then(Value::as_str).filter(|e| !e.is_empty()) {
+    if let Some(email) = admin_email
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|e| !e.is_empty())
+    {
         let admin = users::get_user_by_email(db, email).await?;
         let body = json!({"name": admin.map(|admin| admin.name), "email": email});
         return Ok((HeaderMap::new(), Json(body)));
@@ -454,14 +502,23 @@ async fn get_admin_details(
 }
 
 // --8<-- [start:api-keys]
-async fn check_api_key_permission(state: &AppState, user: &UserModel) -> Result<(), AuthError> {
+async fn check_api_key_permission(
+    state: &AppState,
+    user: &UserModel,
+) -> Result<(), AuthError> {
     if api_keys_usable(&state.db, user).await? {
         return Ok(());
     }
-    Err(http(StatusCode::FORBIDDEN, constants::API_KEY_CREATION_NOT_ALLOWED))
+    Err(http(
+        StatusCode::FORBIDDEN,
+        constants::API_KEY_CREATION_NOT_ALLOWED,
+    ))
 }
 
-async fn generate_api_key(State(state): State<AppState>, current: CurrentUser) -> Reply {
+async fn generate_api_key(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Reply {
     check_api_key_permission(&state, &current.user).await?;
     let key = create_api_key();
     users::replace_api_key(&state.db, &current.user.id, &key).await?;

@@ -90,19 +90,14 @@ async fn get_user_settings(VerifiedUser(user): VerifiedUser) -> Json<Value> {
 /// `UserSettings`: a `ui` object, or null, plus whatever else the frontend stores.
 #[derive(Deserialize)]
 struct UserSettingsForm {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::sent")]
+    #[allow(
+        clippy::option_option,
+        reason = "absent and null mean different things"
+    )]
     ui: Option<Option<Map<String, Value>>>,
     #[serde(flatten)]
     extra: Map<String, Value>,
-}
-
-/// A field that was sent, even as null, reads as `Some`; an absent one as `None`.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(deserializer).map(Some)
 }
 
 async fn update_user_settings(
@@ -115,7 +110,11 @@ async fn update_user_settings(
         changes.insert("ui".into(), ui.map_or(Value::Null, Value::Object));
     }
     let updated = users::update_settings(&state.db, &user.id, changes).await?;
-    Ok(Json(updated.and_then(|user| user.settings).unwrap_or(Value::Null)))
+    Ok(Json(
+        updated
+            .and_then(|user| user.settings)
+            .unwrap_or(Value::Null),
+    ))
 }
 
 async fn get_user(
@@ -127,7 +126,10 @@ async fn get_user(
         .await?
         .ok_or_else(|| http(StatusCode::BAD_REQUEST, constants::NOT_FOUND))?;
     let active = user.last_active_at >= now() - ACTIVE_SECONDS;
-    Ok(Json(with(&user, &[("groups", json!([])), ("is_active", json!(active))])))
+    Ok(Json(with(
+        &user,
+        &[("groups", json!([])), ("is_active", json!(active))],
+    )))
 }
 
 // --8<-- [start:update]
@@ -149,7 +151,8 @@ async fn update_user(
         .ok_or_else(|| http(StatusCode::BAD_REQUEST, constants::NOT_FOUND))?;
     let email = form.email.as_deref().map(str::to_lowercase);
     if let Some(email) = &email {
-        if *email != user.email && users::get_user_by_email(db, email).await?.is_some() {
+        if *email != user.email && users::get_user_by_email(db, email).await?.is_some()
+        {
             return Err(http(StatusCode::BAD_REQUEST, constants::EMAIL_TAKEN));
         }
     }

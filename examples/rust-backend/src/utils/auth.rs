@@ -7,6 +7,7 @@
 pub mod passwords;
 pub mod tokens;
 
+use std::fmt::Write;
 use std::sync::LazyLock;
 
 use axum::extract::FromRequestParts;
@@ -22,8 +23,8 @@ use crate::errors::ApiError;
 use crate::internal::db::Db;
 use crate::internal::deps::AppState;
 use crate::models::auths::{self, Auth};
-use crate::models::{config, users};
 use crate::models::users::UserModel;
+use crate::models::{config, users};
 use crate::utils::durations::{TimeDelta, parse_duration};
 use crate::utils::misc::now;
 use passwords::{Costs, HashAlgorithm};
@@ -49,7 +50,10 @@ static PLACEHOLDER_HASH: LazyLock<String> = LazyLock::new(|| {
 ///
 /// # Errors
 /// [`ApiError`] 500 if the scheme refused its parameters.
-pub async fn hash_password(password: &str, algorithm: HashAlgorithm) -> Result<String, ApiError> {
+pub async fn hash_password(
+    password: &str,
+    algorithm: HashAlgorithm,
+) -> Result<String, ApiError> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         passwords::hash_password(&password, algorithm, &Costs::default())
@@ -65,9 +69,11 @@ pub async fn hash_password(password: &str, algorithm: HashAlgorithm) -> Result<S
 pub async fn verify_password(password: &str, hashed: Option<&str>) -> bool {
     let password = password.to_owned();
     let hashed = hashed.map_or_else(|| PLACEHOLDER_HASH.clone(), str::to_owned);
-    tokio::task::spawn_blocking(move || passwords::verify_password(&password, Some(&hashed)))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        passwords::verify_password(&password, Some(&hashed))
+    })
+    .await
+    .unwrap_or(false)
 }
 // --8<-- [end:passwords]
 
@@ -102,7 +108,10 @@ impl Revocations for Fetched {
 ///
 /// # Errors
 /// 401 when the account is missing or deactivated; the database or Redis failed.
-pub async fn is_valid_token(state: &AppState, claims: &Claims) -> Result<bool, ApiError> {
+pub async fn is_valid_token(
+    state: &AppState,
+    claims: &Claims,
+) -> Result<bool, ApiError> {
     let auth = auths::get_auth(&state.db, &claims.session.id).await?;
     let fetched = match &state.redis {
         Some(redis) => {
@@ -114,8 +123,9 @@ pub async fn is_valid_token(state: &AppState, claims: &Claims) -> Result<bool, A
                     .get::<_, Option<String>>(revoked_key(prefix, jti))
                     .await?
                     .is_some_and(|value| !value.is_empty());
-            let revoked_at: Option<String> =
-                redis.get(revoked_user_key(prefix, &claims.session.id)).await?;
+            let revoked_at: Option<String> = redis
+                .get(revoked_user_key(prefix, &claims.session.id))
+                .await?;
             Some(Fetched {
                 token_revoked,
                 user_revoked_at: revoked_at.and_then(|at| at.parse().ok()),
@@ -125,8 +135,9 @@ pub async fn is_valid_token(state: &AppState, claims: &Claims) -> Result<bool, A
     };
     let revocations = fetched.as_ref().map(|f| f as &dyn Revocations);
     let stored = auth.as_ref().map(Auth::stored);
-    tokens::is_valid_token(claims, stored.as_ref(), revocations)
-        .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, constants::INVALID_AUTH_REQUEST))
+    tokens::is_valid_token(claims, stored.as_ref(), revocations).map_err(|_| {
+        ApiError::new(StatusCode::UNAUTHORIZED, constants::INVALID_AUTH_REQUEST)
+    })
 }
 // --8<-- [end:is-valid]
 
@@ -184,7 +195,10 @@ pub struct CurrentUser {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
         let unauthorized = |detail| ApiError::new(StatusCode::UNAUTHORIZED, detail);
         let token = request_token(&parts.headers)
             .ok_or_else(|| unauthorized(constants::NOT_AUTHENTICATED))?;
@@ -209,11 +223,14 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// The key's owner, when keys are enabled and the owner may use one.
 async fn user_by_api_key(db: &Db, key: &str) -> Result<UserModel, ApiError> {
-    let user = users::get_user_by_api_key(db, key)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, constants::INVALID_TOKEN))?;
+    let user = users::get_user_by_api_key(db, key).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::UNAUTHORIZED, constants::INVALID_TOKEN)
+    })?;
     if !api_keys_usable(db, &user).await? {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, constants::API_KEY_NOT_ALLOWED));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            constants::API_KEY_NOT_ALLOWED,
+        ));
     }
     Ok(user)
 }
@@ -231,7 +248,11 @@ pub async fn api_keys_usable(db: &Db, user: &UserModel) -> Result<bool, ApiError
 ///
 /// # Errors
 /// The database failed.
-pub async fn user_may(db: &Db, user: &UserModel, permission: &str) -> Result<bool, ApiError> {
+pub async fn user_may(
+    db: &Db,
+    user: &UserModel,
+    permission: &str,
+) -> Result<bool, ApiError> {
     if user.role == "admin" {
         return Ok(true);
     }
@@ -257,10 +278,17 @@ pub struct VerifiedUser(pub UserModel);
 impl FromRequestParts<AppState> for VerifiedUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let CurrentUser { user, .. } = CurrentUser::from_request_parts(parts, state).await?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let CurrentUser { user, .. } =
+            CurrentUser::from_request_parts(parts, state).await?;
         if !VERIFIED_ROLES.contains(&user.role.as_str()) {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, constants::ACCESS_PROHIBITED));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                constants::ACCESS_PROHIBITED,
+            ));
         }
         Ok(Self(user))
     }
@@ -273,10 +301,17 @@ pub struct AdminUser(pub UserModel);
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let CurrentUser { user, .. } = CurrentUser::from_request_parts(parts, state).await?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let CurrentUser { user, .. } =
+            CurrentUser::from_request_parts(parts, state).await?;
         if user.role != "admin" {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, constants::ACCESS_PROHIBITED));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                constants::ACCESS_PROHIBITED,
+            ));
         }
         Ok(Self(user))
     }
@@ -289,11 +324,17 @@ pub struct HumanUser(pub UserModel);
 impl FromRequestParts<AppState> for HumanUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
         match current.claims {
             Some(claims) if claims.session.typ == "session" => Ok(Self(current.user)),
-            _ => Err(ApiError::new(StatusCode::FORBIDDEN, constants::HUMAN_SESSION_REQUIRED)),
+            _ => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                constants::HUMAN_SESSION_REQUIRED,
+            )),
         }
     }
 }
@@ -311,7 +352,8 @@ pub async fn token_lifetime(db: &Db) -> Result<Option<TimeDelta>, ApiError> {
         .and_then(Value::as_str)
         .filter(|text| !text.is_empty())
         .unwrap_or("4w");
-    parse_duration(text).map_err(|_| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR))
+    parse_duration(text)
+        .map_err(|_| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 /// Issue a session token, set it as the `token` cookie, and build the reply.
@@ -324,7 +366,8 @@ pub async fn sign_in(
     auth: &Auth,
 ) -> Result<(HeaderMap, Value), ApiError> {
     let expires_in = token_lifetime(&state.db).await?;
-    let token = create_token(state, tokens::session_claims(&auth.stored()), expires_in)?;
+    let token =
+        create_token(state, tokens::session_claims(&auth.stored()), expires_in)?;
     // Python's `int()` truncates toward zero.
     let max_age = expires_in.map(|span| span.micros() / 1_000_000);
     let mut headers = HeaderMap::new();
@@ -363,11 +406,14 @@ pub fn create_token(
 // --8<-- [start:cookies]
 /// `Set-Cookie` for the session token as Starlette writes it: `HttpOnly`, `SameSite=lax`,
 /// `Path=/`, `Max-Age` when the token expires, `Secure` when configured.
+///
+/// # Panics
+/// Never: a JWT is base64url and dots.
 #[must_use]
 pub fn token_cookie(token: &str, max_age: Option<i128>, secure: bool) -> HeaderValue {
     let mut cookie = format!("token={token}; HttpOnly");
     if let Some(max_age) = max_age {
-        cookie.push_str(&format!("; Max-Age={max_age}"));
+        let _ = write!(cookie, "; Max-Age={max_age}");
     }
     cookie.push_str("; Path=/; SameSite=lax");
     if secure {
@@ -377,6 +423,9 @@ pub fn token_cookie(token: &str, max_age: Option<i128>, secure: bool) -> HeaderV
 }
 
 /// `Set-Cookie` that makes a browser drop the cookie, as Starlette's `delete_cookie`.
+///
+/// # Panics
+/// If `name` is not a valid header value; the callers pass constants.
 #[must_use]
 pub fn cleared_cookie(name: &str) -> HeaderValue {
     HeaderValue::from_str(&format!(

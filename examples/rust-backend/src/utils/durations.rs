@@ -144,7 +144,10 @@ mod tests {
     }
 
     fn vectors() -> Vectors {
-        serde_json::from_str(include_str!("../../../../snippets/vectors/durations.json")).unwrap()
+        serde_json::from_str(include_str!(
+            "../../../../snippets/vectors/durations.json"
+        ))
+        .unwrap()
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use serde_json::{Number, Value};
 
 /// Strings without NUL bytes, keys included.
 ///
@@ -24,6 +24,9 @@ pub fn json_safe(value: Value) -> Value {
 }
 
 /// Seconds since the epoch, as upstream's `int(time.time())`.
+///
+/// # Panics
+/// If the clock is before 1970.
 #[must_use]
 pub fn now() -> i64 {
     let since = SystemTime::now()
@@ -33,10 +36,66 @@ pub fn now() -> i64 {
 }
 
 /// Nanoseconds since the epoch, as upstream's `time.time_ns()`.
+///
+/// # Panics
+/// If the clock is before 1970.
 #[must_use]
 pub fn now_ns() -> i64 {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("the clock is past 1970");
     i64::try_from(since.as_nanos()).expect("nanoseconds since 1970 fit in i64")
+}
+
+/// Python's truth value of a parsed JSON value.
+#[must_use]
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(text) => !text.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(object) => !object.is_empty(),
+    }
+}
+
+/// Python's `==` on parsed JSON, which the Python twin's comparisons use: numbers
+/// compare by value, so `1 == 1.0`, and `true == 1`.
+#[must_use]
+pub fn json_equal(left: &Value, right: &Value) -> bool {
+    match (left, right) {
+        (Value::Number(left), Value::Number(right)) => same_number(left, right),
+        (Value::Bool(flag), Value::Number(number))
+        | (Value::Number(number), Value::Bool(flag)) => {
+            same_number(number, &Number::from(u8::from(*flag)))
+        }
+        (Value::Array(left), Value::Array(right)) => {
+            left.len() == right.len()
+                && left.iter().zip(right).all(|(l, r)| json_equal(l, r))
+        }
+        (Value::Object(left), Value::Object(right)) => {
+            left.len() == right.len()
+                && left
+                    .iter()
+                    .all(|(key, l)| right.get(key).is_some_and(|r| json_equal(l, r)))
+        }
+        _ => left == right,
+    }
+}
+
+#[allow(
+    clippy::float_cmp,
+    reason = "Python compares int and float exactly too"
+)]
+/// Python's `==` between two JSON numbers.
+#[must_use]
+pub fn same_number(left: &Number, right: &Number) -> bool {
+    if let (Some(left), Some(right)) = (left.as_i64(), right.as_i64()) {
+        return left == right;
+    }
+    if let (Some(left), Some(right)) = (left.as_u64(), right.as_u64()) {
+        return left == right;
+    }
+    left.as_f64() == right.as_f64()
 }

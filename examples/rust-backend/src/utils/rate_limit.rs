@@ -42,7 +42,9 @@ impl RateLimiter {
         let bucket = now() / self.bucket_size;
         if let Some(redis) = redis {
             // A Redis failure falls back to counting in memory, as upstream does.
-            if let Ok(total) = self.redis_total(redis.clone(), prefix, &key, bucket).await {
+            if let Ok(total) =
+                self.redis_total(redis.clone(), prefix, &key, bucket).await
+            {
                 return total > self.limit;
             }
         }
@@ -70,7 +72,14 @@ impl RateLimiter {
     fn memory_total(&self, key: &str, bucket: i64) -> i64 {
         let mut memory = self.memory.lock().expect("no thread panics holding it");
         memory.retain(|&b, _| b >= bucket - self.buckets);
-        *memory.entry(bucket).or_default().entry(key.to_owned()).or_default() += 1;
-        memory.values().map(|counts| counts.get(key).copied().unwrap_or(0)).sum()
+        *memory
+            .entry(bucket)
+            .or_default()
+            .entry(key.to_owned())
+            .or_default() += 1;
+        memory
+            .values()
+            .map(|counts| counts.get(key).copied().unwrap_or(0))
+            .sum()
     }
 }

@@ -11,7 +11,8 @@ static PROFILE_IMAGE_ROUTE: LazyLock<Regex> =
 static RASTER_DATA_URI: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^data:image/(gif|jpeg|png|webp);base64,").unwrap()
 });
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[^@]+@[^@]+\.[^@]+").unwrap());
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[^@]+@[^@]+\.[^@]+").unwrap());
 
 /// Upstream's loose check: something@something.tld, or any `@localhost` address.
 #[must_use]
@@ -27,7 +28,10 @@ pub fn validate_email_format(email: &str) -> bool {
 /// # Errors
 /// Upstream's message, which the 422 carries.
 pub fn validate_image_url(url: &str) -> Result<(), &'static str> {
-    if url.is_empty() || STATIC_IMAGES.contains(&url) || PROFILE_IMAGE_ROUTE.is_match(url) {
+    if url.is_empty()
+        || STATIC_IMAGES.contains(&url)
+        || PROFILE_IMAGE_ROUTE.is_match(url)
+    {
         return Ok(());
     }
     if let Ok(parsed) = url::Url::parse(url) {
@@ -42,6 +46,8 @@ pub fn validate_image_url(url: &str) -> Result<(), &'static str> {
     if RASTER_DATA_URI.is_match(url) {
         return Ok(());
     }
-    Err("Invalid profile image URL: must be a known internal path, an HTTP(S) URL \
-         with a host, or a data:image URI (png/jpeg/gif/webp).")
+    Err(
+        "Invalid profile image URL: must be a known internal path, an HTTP(S) URL \
+         with a host, or a data:image URI (png/jpeg/gif/webp).",
+    )
 }

@@ -131,7 +131,10 @@ mod tests {
     }
 
     fn vectors() -> Vectors {
-        serde_json::from_str(include_str!("../../../../../snippets/vectors/passwords.json")).unwrap()
+        serde_json::from_str(include_str!(
+            "../../../../../snippets/vectors/passwords.json"
+        ))
+        .unwrap()
     }
 
     fn algorithm(name: &str) -> HashAlgorithm {

@@ -289,7 +289,10 @@ mod tests {
     const YEAR_2100: i64 = 4_102_444_800;
 
     fn vectors() -> Vectors {
-        serde_json::from_str(include_str!("../../../../../snippets/vectors/jwt_tokens.json")).unwrap()
+        serde_json::from_str(include_str!(
+            "../../../../../snippets/vectors/jwt_tokens.json"
+        ))
+        .unwrap()
     }
 
     #[test]

@@ -11,6 +11,7 @@ import block_audit
 import compat_checklist
 import nox_sessions
 import roadmap
+import twin_layout
 
 GENERATED = re.compile(r"^<!-- generated:(?P<name>[\w-]+) -->$", flags=re.MULTILINE)
 
@@ -21,6 +22,7 @@ RENDERERS = {
     "contract-tests": compat_checklist.render_reference,
     "api-inventory": lambda: api_inventory.render_table(api_inventory.load()),
     "roadmap": lambda: roadmap.render_table(api_inventory.load()),
+    "twin-layout": twin_layout.render_table,
 }
 
 

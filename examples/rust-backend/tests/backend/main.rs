@@ -1,0 +1,6 @@
+//! The backend through its router, on a fresh SQLite file per test: the twin of the
+//! Python unit tests in `tests/backend/`.
+
+mod common;
+mod config;
+mod guards;

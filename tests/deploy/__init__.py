@@ -1,0 +1,1 @@
+"""What a deployment of either backend is given: its image and its settings."""

@@ -8,6 +8,7 @@ Without nox installed, `python3 noxfile.py` does the same: it installs the nox p
 above into `.nox/_bootstrap` first.
 """
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -30,6 +31,11 @@ nox.options.reuse_venv = "yes"
 
 # Quiets mkdocs-material's notice about MkDocs 2; this site pins MkDocs 1.6.
 DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
+# Linted by hadolint; no session builds them (that needs a Docker engine).
+DOCKERFILES = ("examples/python-backend/Dockerfile", "examples/rust-backend/Dockerfile")
+# The Rust reference backend: its cargo package, which builds a binary of that name.
+RUST_PACKAGE = "reference-backend"
+RUST_BACKEND_DIR = "examples/rust-backend"
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -48,11 +54,12 @@ def install(session: nox.Session, *groups: str) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff on every Python file, shellcheck on `.ci/run`, the workflow's schema."""
+    """Ruff, shellcheck on `.ci/run`, hadolint on the Dockerfiles, the CI schema."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("shellcheck", ".ci/run")
+    session.run("hadolint", *DOCKERFILES)
     # The schema check is offline; the workflow itself only ever runs on GitHub.
     session.run(
         "check-jsonschema",
@@ -61,14 +68,31 @@ def lint(session: nox.Session) -> None:
     )
 
 
+def require_cargo(session: nox.Session) -> None:
+    """Stop the session, saying why, when cargo is missing: nothing Rust is skipped."""
+    if shutil.which("cargo") is None:
+        session.error(
+            "cargo is not on PATH. The Rust checks and the Rust backend are part of "
+            "every run and are never skipped: install Rust with rustup "
+            "(https://rustup.rs), then run nox again."
+        )
+
+
+def build_rust_backend(session: nox.Session, *, release: bool = False) -> Path:
+    """`cargo build` the Rust reference backend; return the binary's absolute path."""
+    require_cargo(session)
+    profile = ["--release"] if release else []
+    session.run(
+        "cargo", "build", *profile, "-p", RUST_PACKAGE, "--locked", external=True
+    )
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", "target"))
+    return (target_dir / ("release" if release else "debug") / RUST_PACKAGE).resolve()
+
+
 @nox.session(venv_backend="none")
 def rust(session: nox.Session) -> None:
     """Cargo: `fmt --check`, `clippy -D warnings` and the tests of every crate."""
-    if shutil.which("cargo") is None:
-        session.error(
-            "cargo is not on PATH. The Rust checks are part of every run and are never "
-            "skipped: install Rust with rustup (https://rustup.rs), then run nox again."
-        )
+    require_cargo(session)
     session.run("cargo", "fmt", "--all", "--check", external=True)
     lints = ["--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]
     session.run("cargo", "clippy", *lints, external=True)
@@ -97,9 +121,9 @@ def serve(session: nox.Session) -> None:
     )
 
 
-# The contract suite's targets in a plain run: the Python backend on SQLite, and on
-# PostgreSQL with Redis (revocation on signout).
-DEFAULT_TARGETS = ("python", "python+postgres+redis")
+# The contract suite's targets in a plain run: each reference backend on SQLite, and on
+# PostgreSQL with Redis (revocation on signout). Interop pairs the two backends.
+DEFAULT_TARGETS = ("python", "python+postgres+redis", "rust", "rust+postgres+redis")
 BACKEND_DIR = "examples/python-backend"
 # Not `.nox/upstream`: that is the session's own venv, which runs pytest.
 UPSTREAM_VENV = ".nox/open-webui-0.12.4"
@@ -109,12 +133,14 @@ COVERAGE_FLOOR = 90
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Pytest: snippets, the docs checks, backend units and the contract suite.
+    """Pytest: snippets, docs checks, backend units, the contract suite and interop.
 
-    The backend's coverage counts the contract suite's server processes too, and the
-    session fails below the floor. Interop needs two implementations: `nox -s upstream`.
+    Builds the Rust backend first: the contract suite runs on both backends, and the
+    interop suite runs them on one database, each way. The Python backend's coverage
+    counts the server processes too, and the session fails below the floor.
     """
     install(session, "tests")
+    binary = build_rust_backend(session)
     session.run("coverage", "erase")
     targets = [f"--target={target}" for target in DEFAULT_TARGETS]
     session.run(
@@ -122,12 +148,12 @@ def tests(session: nox.Session) -> None:
         "run",
         "-m",
         "pytest",
-        "--ignore=tests/interop",
         *targets,
         *session.posargs,
         env={
             "CONTRACT_BACKEND_COVERAGE": str(Path("pyproject.toml").resolve()),
             "COVERAGE_FILE": str(Path(".coverage").resolve()),
+            "CONTRACT_RUST_BINARY": str(binary),
         },
     )
     session.run("coverage", "combine", "--quiet")
@@ -142,13 +168,23 @@ def backend_python(session: nox.Session) -> None:
     session.run("python", "-m", "reference_backend", *session.posargs)
 
 
+@nox.session(name="backend-rust", venv_backend="none")
+def backend_rust(session: nox.Session) -> None:
+    """Run the Rust reference backend (a release build) in the foreground, by env."""
+    binary = build_rust_backend(session, release=True)
+    session.chdir(RUST_BACKEND_DIR)
+    session.run(str(binary), *session.posargs, external=True)
+
+
 @nox.session
 def upstream(session: nox.Session) -> None:
     """Install Open WebUI 0.12.4 (several GB) and pass the contract suite against it.
 
-    Also runs the interop tests: upstream and the Python backend on one database.
+    Also runs the interop tests: upstream and both backends, each pair on one
+    database, in every direction.
     """
     install(session, "tests")
+    binary = build_rust_backend(session)
     python = f"{UPSTREAM_VENV}/bin/python"
     if not Path(python).exists():
         session.run("uv", "venv", "--python=python3.11", UPSTREAM_VENV)
@@ -160,14 +196,17 @@ def upstream(session: nox.Session) -> None:
         "--require-hashes",
         UPSTREAM_REQUIREMENTS,
     )
-    targets = ("upstream", "upstream+redis", "python")
+    targets = ("upstream", "upstream+redis", "python", "rust")
     session.run(
         "pytest",
         "tests/contract",
         "tests/interop",
         *(f"--target={target}" for target in targets),
         *session.posargs,
-        env={"CONTRACT_UPSTREAM_VENV": str(Path(UPSTREAM_VENV).resolve())},
+        env={
+            "CONTRACT_UPSTREAM_VENV": str(Path(UPSTREAM_VENV).resolve()),
+            "CONTRACT_RUST_BINARY": str(binary),
+        },
     )
 
 

@@ -192,12 +192,6 @@ def bare_includes(path: Path) -> list[tuple[int, Include]]:
     ]
 
 
-def _snippet_test(path: Path) -> str | None:
-    """A snippet module has one test module of its own name that imports it."""
-    test = ROOT / "tests/snippets" / f"test_{path.stem}.py"
-    return str(test.relative_to(ROOT)) if imports(test, path.stem) else None
-
-
 def _importing_test(path: Path) -> str | None:
     """A tool module is executed by whichever tests import it."""
     tests = (
@@ -206,12 +200,21 @@ def _importing_test(path: Path) -> str | None:
     return next((str(t.relative_to(ROOT)) for t in tests), None)
 
 
-def _rust_snippet_test(path: Path) -> str | None:
-    """A Rust snippet is a module of the snippets crate with tests of its own."""
-    lib = (path.parent / "lib.rs").read_text(encoding="utf-8")
-    declared = re.search(rf"^pub mod {path.stem};$", lib, flags=re.M)
-    tested = "#[cfg(test)]" in path.read_text(encoding="utf-8")
-    return "cargo test (nox -s rust)" if declared and tested else None
+def _rust_backend_module(path: Path) -> str | None:
+    """The Rust twin runs under the contract suite and `cargo test`, module by module:
+    a module counts when its parent declares it (`__main__.rs` is the binary)."""
+    src = ROOT / "examples/rust-backend/src"
+    if path.name == "__main__.rs":
+        declared = "src/__main__.rs" in (src.parent / "Cargo.toml").read_text("utf-8")
+    else:
+        parent = path.parent / "mod.rs"
+        if path.parent == src:
+            parent = src / "lib.rs"
+        elif not parent.is_file():
+            parent = path.parent.with_suffix(".rs")
+        text = parent.read_text(encoding="utf-8") if parent.is_file() else ""
+        declared = re.search(rf"^pub mod {path.stem};$", text, flags=re.M) is not None
+    return "the contract suite (rust target) and cargo test" if declared else None
 
 
 def _backend_module(path: Path) -> str | None:
@@ -228,6 +231,23 @@ def _pytest_module(path: Path) -> str | None:
     )
 
 
+def _hadolint(path: Path) -> str | None:
+    """A Dockerfile is linted by hadolint in `nox -s lint`, which names each one; no
+    test builds it (that takes a Docker engine)."""
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    named = f'"{path.relative_to(ROOT).as_posix()}"' in noxfile
+    return "hadolint (nox -s lint)" if named and "hadolint" in noxfile else None
+
+
+def _settings_test(path: Path) -> str | None:
+    """A file of settings is checked by the test module named after it, which reads
+    it: `.env.example` by `test_env_example.py`."""
+    stem = re.sub(r"\W+", "_", path.name).strip("_")
+    tests = sorted((ROOT / "tests").rglob(f"test_{stem}.py"))
+    reading = [t for t in tests if f'"{path.name}"' in t.read_text(encoding="utf-8")]
+    return str(reading[0].relative_to(ROOT)) if reading else None
+
+
 def _tool(name: str) -> Callable[[Path], str]:
     return lambda _path: name
 
@@ -235,8 +255,7 @@ def _tool(name: str) -> Callable[[Path], str]:
 # Which files the test suite executes: a path pattern (a regex over the path from the
 # repository root) and how to tell that a file matching it really is executed.
 EXECUTORS: dict[str, Callable[[Path], str | None]] = {
-    r"snippets/python/\w+\.py": _snippet_test,
-    r"snippets/rust/src/\w+\.rs": _rust_snippet_test,
+    r"examples/rust-backend/src/[\w/]+\.rs": _rust_backend_module,
     r"tools/\w+\.py": _importing_test,
     r"examples/python-backend/reference_backend/[\w/]+\.py": _backend_module,
     r"tests/.+\.py": _pytest_module,
@@ -248,6 +267,8 @@ EXECUTORS: dict[str, Callable[[Path], str | None]] = {
     r"examples/parallel-run/[\w.-]+": _tool(
         "nginx, started by tests/proxy/test_nginx_routing.py"
     ),
+    r"\.env\.example": _settings_test,
+    r"examples/[\w-]+/Dockerfile": _hadolint,
     # Runs on GitHub only; here it is checked against GitHub's workflow schema.
     r"\.github/workflows/[\w.-]+\.yml": _tool("check-jsonschema (nox -s lint)"),
 }

@@ -138,7 +138,8 @@ def jwt_tokens() -> dict:
     return {
         "about": (
             "Session tokens minted by both twins of reference_backend/utils/auth.py "
-            "(sections tokens, is-valid) and snippets/rust/src/jwt_tokens.rs, with the "
+            "(sections tokens, is-valid) and "
+            "examples/rust-backend/src/utils/auth/tokens.rs, with the "
             "claims each decodes to; tokens both must refuse; and the checks besides "
             "the signature. Tokens that expire do so in 2100."
         ),
@@ -204,7 +205,8 @@ def passwords() -> dict:
     return {
         "about": (
             "Password hashes made by both twins of reference_backend/utils/auth.py "
-            "(section passwords) and snippets/rust/src/passwords.rs at cheap costs, "
+            "(section passwords) and "
+            "examples/rust-backend/src/utils/auth/passwords.rs at cheap costs, "
             "each with the passwords that must verify and those that must not; which "
             "new passwords bcrypt refuses; and hashes that never verify."
         ),
@@ -252,9 +254,13 @@ def rust_minted(module: str) -> dict:
 
 def main() -> None:
     # The Rust tests read the Python half (the secret, the passwords) when they mint.
-    for name, vectors in (("jwt_tokens", jwt_tokens()), ("passwords", passwords())):
+    twins = (
+        ("jwt_tokens", "tokens", jwt_tokens()),
+        ("passwords", "passwords", passwords()),
+    )
+    for name, rust_module, vectors in twins:
         write(name, vectors)
-        for key, minted in rust_minted(name).items():
+        for key, minted in rust_minted(rust_module).items():
             vectors[key] += minted
         write(name, vectors)
 

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -62,6 +62,8 @@ class Server:
     secret: str
     # None means SQLite in data_dir, the default.
     database_url: str | None
+    # The process group to signal; set once the process runs.
+    pid: int = 0
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         text = (
@@ -91,11 +93,13 @@ def command(target: Target, port: int) -> tuple[list[str], dict[str, str], Path 
         argv = [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)]
         return argv, dict(UPSTREAM_ENV), None
     if target.impl == "rust":
-        binary = os.environ.get("CONTRACT_RUST_BINARY")
-        if not binary:
+        # `nox -s tests` builds the binary and names it here.
+        binary = os.environ.get("CONTRACT_RUST_BINARY", "")
+        if not Path(binary).is_file() or not os.access(binary, os.X_OK):
             pytest.fail(
-                "the rust target needs CONTRACT_RUST_BINARY: "
-                "the path of the built server"
+                "the rust target needs the Rust backend's binary: run `nox -s tests`, "
+                "or `cargo build -p reference-backend` and set CONTRACT_RUST_BINARY to "
+                f"target/debug/reference-backend (CONTRACT_RUST_BINARY={binary!r})"
             )
         return [binary], {}, ROOT
     env = {"PYTHONPATH": str(PYTHON_BACKEND)}
@@ -226,5 +230,6 @@ def running_server(
             start_new_session=True,
         )
         stack.callback(stop, process)
+        server = replace(server, pid=process.pid)
         wait_until_ready(process, server)
         yield server

@@ -85,10 +85,22 @@ def test_includes_inside_content_tabs_are_read():
     markdown = (
         '=== "Rust (axum)"\n\n'
         "    ```rust\n"
-        '    --8<-- "snippets/rust/src/durations.rs:parse"\n'
+        '    --8<-- "examples/rust-backend/src/utils/durations.rs:parse"\n'
         "    ```\n"
     )
     assert _classify(markdown).category == "include"
+
+
+@pytest.mark.parametrize(
+    ("path", "executor"),
+    [
+        (".env.example", "tests/deploy/test_env_example.py"),
+        ("examples/python-backend/Dockerfile", "hadolint (nox -s lint)"),
+        ("examples/rust-backend/Dockerfile", "hadolint (nox -s lint)"),
+    ],
+)
+def test_deployment_files_count_as_executed_by_their_checks(path: str, executor: str):
+    assert block_audit.executed_by(ROOT / path) == executor
 
 
 @pytest.mark.parametrize(
@@ -102,6 +114,7 @@ def test_includes_inside_content_tabs_are_read():
             "no section 'nope'",
         ),
         ('```yaml\n--8<-- "docs/data/block-audit.json"\n```\n', "is not executed by"),
+        ('```text\n--8<-- ".dockerignore"\n```\n', "is not executed by"),
         (
             f'```python\n--8<-- "{DURATIONS}:parse"\nx = 1\n```\n',
             "mixed",

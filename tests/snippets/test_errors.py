@@ -26,7 +26,7 @@ class Item(BaseModel):
 
 
 def tiny_app() -> FastAPI:
-    """The app the vectors describe; snippets/rust/src/errors.rs builds its twin."""
+    """The app the vectors describe; the Rust twin's errors.rs builds its twin."""
     auths = APIRouter(route_class=AuthRoute)
 
     @auths.post("/signin")

@@ -71,7 +71,8 @@ class ApiKey(Base):
     __tablename__ = "api_key"
 
     id = Column(Text, primary_key=True)
-    user_id = Column(Text, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    # Nullable, as upstream's migration made it.
+    user_id = Column(Text, ForeignKey("user.id", ondelete="CASCADE"))
     key = Column(Text, unique=True, nullable=False)
     data = Column(JSON)
     expires_at = Column(BigInteger)

@@ -51,7 +51,7 @@ pub const API_KEY_TABLE: Table = Table {
     name: "api_key",
     ddl: &[r#"CREATE TABLE api_key (
 	id TEXT NOT NULL,
-	user_id TEXT NOT NULL,
+	user_id TEXT,
 	"key" TEXT NOT NULL,
 	data JSON,
 	expires_at BIGINT,

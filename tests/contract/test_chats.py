@@ -73,6 +73,19 @@ def test_current_message_without_history(client: httpx.Client, user: Account):
     assert new_chat(client, user, messages_only)["current_message_id"] == "b"
 
 
+def test_a_malformed_message_does_not_lose_the_chat(
+    client: httpx.Client, user: Account
+) -> None:
+    """A message that cannot be indexed (its `info` is not an object) is not indexed;
+    the chat itself is saved and reads back whole."""
+    odd = {"id": "m1", "role": "user", "content": "hi", "info": "not-an-object"}
+    body = {"title": "Odd", "history": {"currentId": "m1", "messages": {"m1": odd}}}
+    created = new_chat(client, user, body)
+    stored = client.get(f"/api/v1/chats/{created['id']}", headers=user.headers)
+    assert stored.status_code == 200
+    assert stored.json()["chat"]["history"]["messages"]["m1"]["info"] == "not-an-object"
+
+
 def test_null_bytes_are_dropped(client: httpx.Client, user: Account) -> None:
     """PostgreSQL cannot store NUL in text, so servers drop it on every database."""
     created = new_chat(client, user, {"title": "a\u0000b", "note": "c\u0000"})

@@ -362,7 +362,7 @@ def insert_new_chat(db: Session, user_id: str, form: ChatForm) -> Chat:
         for message_id, message in initial_messages(body).items():
             upsert_message(db, chat.id, message_id, user_id, message)
         db.commit()
-    except (SQLAlchemyError, TypeError, ValueError):
+    except (AttributeError, KeyError, SQLAlchemyError, TypeError, ValueError):
         db.rollback()
     return chat
 

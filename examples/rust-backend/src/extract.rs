@@ -127,10 +127,18 @@ fn issue<E: std::fmt::Display>(
     input: &Value,
 ) -> ValidationIssue {
     let mut loc: Vec<Value> = vec![origin.into()];
+    // pydantic echoes the offending value, or for a missing field, its object.
+    let mut at = Some(input);
     for segment in error.path() {
         match segment {
-            serde_path_to_error::Segment::Seq { index } => loc.push(json!(index)),
-            serde_path_to_error::Segment::Map { key } => loc.push(json!(key)),
+            serde_path_to_error::Segment::Seq { index } => {
+                at = at.and_then(|value| value.get(index));
+                loc.push(json!(index));
+            }
+            serde_path_to_error::Segment::Map { key } => {
+                at = at.and_then(|value| value.get(key));
+                loc.push(json!(key));
+            }
             serde_path_to_error::Segment::Enum { variant } => loc.push(json!(variant)),
             serde_path_to_error::Segment::Unknown => {}
         }
@@ -161,7 +169,7 @@ fn issue<E: std::fmt::Display>(
         kind: kind.to_owned(),
         loc,
         msg,
-        input: input.clone(),
+        input: at.cloned().unwrap_or(Value::Null),
     }
 }
 

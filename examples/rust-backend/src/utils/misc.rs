@@ -35,18 +35,6 @@ pub fn now() -> i64 {
     i64::try_from(since.as_secs()).expect("seconds since 1970 fit in i64")
 }
 
-/// Nanoseconds since the epoch, as upstream's `time.time_ns()`.
-///
-/// # Panics
-/// If the clock is before 1970.
-#[must_use]
-pub fn now_ns() -> i64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is past 1970");
-    i64::try_from(since.as_nanos()).expect("nanoseconds since 1970 fit in i64")
-}
-
 /// Python's truth value of a parsed JSON value.
 #[must_use]
 pub fn truthy(value: &Value) -> bool {

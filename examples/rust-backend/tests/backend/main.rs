@@ -1,6 +1,7 @@
 //! The backend through its router, on a fresh SQLite file per test: the twin of the
 //! Python unit tests in `tests/backend/`.
 
+mod app;
 mod common;
 mod config;
 mod guards;

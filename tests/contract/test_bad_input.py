@@ -11,6 +11,7 @@ import pytest
 
 from . import messages
 from .api import Account, new_chat
+from .targets import Target
 
 
 def assert_invalid(response: httpx.Response, loc: list) -> None:
@@ -183,3 +184,33 @@ def test_invalid_signup_body(client: httpx.Client, admin: Account, body) -> None
         "/api/v1/users/", headers=admin.headers, params={"query": "typed@example.com"}
     )
     assert listed.json()["total"] == 0
+
+
+def test_unknown_route(client: httpx.Client, target: Target, user: Account) -> None:
+    """The backends answer FastAPI's JSON 404. Open WebUI serves its single-page app
+    for every path it has no route for, so a parallel run leaves such paths to it."""
+    response = client.get("/api/v1/chats/all/nowhere/else", headers=user.headers)
+    if target.impl == "upstream":
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+    else:
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not Found"}
+
+
+def test_wrong_method_is_a_json_405(client: httpx.Client) -> None:
+    response = client.delete("/api/version")
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
+def test_a_body_that_is_not_json_is_a_422(client: httpx.Client, user: Account) -> None:
+    """Valid JSON sent as text/plain is not a JSON body: nothing is created."""
+    response = client.post(
+        "/api/v1/chats/new",
+        headers=user.headers | {"content-type": "text/plain"},
+        content=b'{"chat": {"title": "Plain"}}',
+    )
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], list)
+    assert chat_list(client, user) == []

@@ -89,6 +89,24 @@ def build_rust_backend(session: nox.Session, *, release: bool = False) -> Path:
     return (target_dir / ("release" if release else "debug") / RUST_PACKAGE).resolve()
 
 
+# rustdoc of the Rust backend, generated into the docs so that the site links to it.
+RUSTDOC_DIR = Path("docs/reference/rustdoc")
+
+
+def build_rustdoc(session: nox.Session) -> None:
+    """`cargo doc` the Rust backend into `docs/reference/rustdoc/` (not committed)."""
+    require_cargo(session)
+    session.run(
+        "cargo", "doc", "--no-deps", "--locked", "-p", RUST_PACKAGE, external=True
+    )
+    built = Path(os.environ.get("CARGO_TARGET_DIR", "target")) / "doc"
+    shutil.rmtree(RUSTDOC_DIR, ignore_errors=True)
+    shutil.copytree(built, RUSTDOC_DIR)
+    # rustdoc ships its font licences as Markdown; MkDocs would render them as pages.
+    for licence in RUSTDOC_DIR.rglob("*.md"):
+        licence.rename(licence.with_suffix(".txt"))
+
+
 @nox.session(venv_backend="none")
 def rust(session: nox.Session) -> None:
     """Cargo: `fmt --check`, `clippy -D warnings` and the tests of every crate."""
@@ -101,8 +119,9 @@ def rust(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the site into `site/` with `mkdocs build --strict`."""
+    """Build the site into `site/` with `mkdocs build --strict`, rustdoc included."""
     install(session, "docs")
+    build_rustdoc(session)
     session.run("mkdocs", "build", "--strict", "--site-dir", "site", env=DOCS_ENV)
 
 
@@ -110,6 +129,7 @@ def docs(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Serve the site at http://127.0.0.1:8000, rebuilding it as files change."""
     install(session, "docs")
+    build_rustdoc(session)
     session.run(
         "mkdocs",
         "serve",
@@ -141,6 +161,7 @@ def tests(session: nox.Session) -> None:
     """
     install(session, "tests")
     binary = build_rust_backend(session)
+    build_rustdoc(session)  # the docs tests build the site, which links to it
     session.run("coverage", "erase")
     targets = [f"--target={target}" for target in DEFAULT_TARGETS]
     session.run(

@@ -167,6 +167,18 @@ def test_linked_tabs_switch_together(visit: Visit, site_url: str):
     assert visit.errors == []
 
 
+def test_the_nav_reaches_the_rust_twins_rustdoc(visit: Visit, site_url: str):
+    """The Reference section links to rustdoc, served from the site like every page."""
+    page = open_page(visit, site_url, "")
+    page.get_by_role("link", name="Rust twin (rustdoc)").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/reference/rustdoc/reference_backend/")
+    assert "reference_backend" in page.title()
+    assert page.locator("a", has_text="routers").count() > 0
+    assert visit.foreign == []
+    assert visit.errors == []
+
+
 def test_search_finds_a_known_word(visit: Visit, site_url: str):
     page = open_page(visit, site_url, "")
     search = page.locator("input.md-search__input")

@@ -217,6 +217,20 @@ def _rust_backend_module(path: Path) -> str | None:
     return "the contract suite (rust target) and cargo test" if declared else None
 
 
+def _rust_backend_test(path: Path) -> str | None:
+    """The twin's integration tests run under `cargo test`: Cargo makes a test target
+    of each `tests/NAME/main.rs`, and a file beside it counts when `main.rs` declares
+    it (`mod NAME;`)."""
+    tests = ROOT / "examples/rust-backend/tests"
+    main = path.parent / "main.rs"
+    cargo = (tests.parent / "Cargo.toml").read_text(encoding="utf-8")
+    if path.parent.parent != tests or "autotests = false" in cargo:
+        return None
+    text = main.read_text(encoding="utf-8") if main.is_file() else ""
+    declared = path == main or re.search(rf"^mod {path.stem};$", text, flags=re.M)
+    return "cargo test (nox -s rust)" if declared else None
+
+
 def _backend_module(path: Path) -> str | None:
     """The reference backend runs under the contract suite, module by module."""
     package = ROOT / "examples/python-backend/reference_backend"
@@ -256,6 +270,7 @@ def _tool(name: str) -> Callable[[Path], str]:
 # repository root) and how to tell that a file matching it really is executed.
 EXECUTORS: dict[str, Callable[[Path], str | None]] = {
     r"examples/rust-backend/src/[\w/]+\.rs": _rust_backend_module,
+    r"examples/rust-backend/tests/\w+/\w+\.rs": _rust_backend_test,
     r"tools/\w+\.py": _importing_test,
     r"examples/python-backend/reference_backend/[\w/]+\.py": _backend_module,
     r"tests/.+\.py": _pytest_module,

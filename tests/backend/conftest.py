@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from reference_backend.env import Settings
 from reference_backend.main import create_app
 
+# --8<-- [start:app]
 # Long enough that PyJWT warns about no HMAC key length, even for HS512.
 SECRET = "unit-test-secret-" + "0123456789abcdef" * 4
 
@@ -24,3 +25,6 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+# --8<-- [end:app]

@@ -50,6 +50,7 @@ def test_flags_parse_like_upstream(raw, value):
     assert Settings.from_environ(env).enable_api_keys is value
 
 
+# --8<-- [start:refusals]
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -62,6 +63,9 @@ def test_flags_parse_like_upstream(raw, value):
 def test_values_upstream_would_refuse_stop_the_start(env, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         Settings.from_environ({"WEBUI_SECRET_KEY": SECRET, **env})
+
+
+# --8<-- [end:refusals]
 
 
 def test_missing_secret_is_generated_once_and_kept(tmp_path, monkeypatch):

@@ -104,6 +104,20 @@ def test_deployment_files_count_as_executed_by_their_checks(path: str, executor:
 
 
 @pytest.mark.parametrize(
+    ("path", "executor"),
+    [
+        ("examples/rust-backend/tests/backend/main.rs", "cargo test (nox -s rust)"),
+        ("examples/rust-backend/tests/backend/app.rs", "cargo test (nox -s rust)"),
+        ("examples/rust-backend/tests/backend/nope.rs", None),
+    ],
+)
+def test_the_twins_integration_tests_count_when_their_target_declares_them(
+    path: str, executor: str | None
+):
+    assert block_audit.executed_by(ROOT / path) == executor
+
+
+@pytest.mark.parametrize(
     ("markdown", "problem"),
     [
         ("```console\n$ rm -rf build\n```\n", "a console block that no test executes"),

@@ -6,6 +6,7 @@ from reference_backend.env import Settings
 from reference_backend.main import create_app
 
 
+# --8<-- [start:serve]
 def main() -> None:
     settings = Settings.from_environ()
     uvicorn.run(
@@ -15,6 +16,9 @@ def main() -> None:
         # Requests are logged by the access log; keep the rest at info.
         log_level="info",
     )
+
+
+# --8<-- [end:serve]
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ class Settings:
 # --8<-- [end:settings]
 
 
+# --8<-- [start:environ]
 def flag(env: dict[str, str], name: str, *, default: bool) -> bool:
     """Upstream's boolean parsing: only "true" (any case) and friends are true."""
     if name not in env:
@@ -84,6 +85,9 @@ def choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...
     if value not in allowed:
         raise ValueError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
     return value
+
+
+# --8<-- [end:environ]
 
 
 # --8<-- [start:database-url]

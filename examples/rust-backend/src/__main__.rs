@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
     }
 }
 
+// --8<-- [start:serve]
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_environ(&Environ::process())?;
     let address = (settings.host.clone(), settings.port);
@@ -44,6 +45,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     Ok(())
 }
+// --8<-- [end:serve]
 
 // --8<-- [start:shutdown]
 /// Resolves on SIGTERM or SIGINT: in-flight requests then finish, new ones are refused.

@@ -109,6 +109,7 @@ impl Settings {
 }
 // --8<-- [end:settings]
 
+// --8<-- [start:environ]
 /// The environment as a map, so tests can pass their own.
 #[derive(Clone, Debug, Default)]
 pub struct Environ(pub HashMap<String, String>);
@@ -154,6 +155,7 @@ impl Environ {
         )))
     }
 }
+// --8<-- [end:environ]
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())

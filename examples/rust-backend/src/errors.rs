@@ -78,6 +78,7 @@ impl IntoResponse for ApiError {
     }
 }
 
+// --8<-- [start:fallbacks]
 /// `Router::fallback`: Starlette's JSON 404, where axum's default body is empty.
 #[allow(
     clippy::unused_async,
@@ -95,6 +96,7 @@ pub async fn not_found() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::status(StatusCode::METHOD_NOT_ALLOWED)
 }
+// --8<-- [end:fallbacks]
 // --8<-- [end:api-error]
 
 // --8<-- [start:validation-error]

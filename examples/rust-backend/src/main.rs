@@ -110,6 +110,7 @@ pub fn create_app(state: AppState) -> App {
 }
 // --8<-- [end:create-app]
 
+// --8<-- [start:cors]
 /// Starlette's `CORSMiddleware` with credentials: `*` echoes the caller's origin.
 fn cors(origins: &[String]) -> CorsLayer {
     let allow_origin = if origins.iter().any(|origin| origin == "*") {
@@ -128,6 +129,7 @@ fn cors(origins: &[String]) -> CorsLayer {
         .allow_headers(AllowHeaders::mirror_request())
         .max_age(Duration::from_secs(600))
 }
+// --8<-- [end:cors]
 
 /// Health, version and the public config: the routes that need no account.
 fn status_router() -> Router<AppState> {

@@ -14,6 +14,7 @@ from reference_backend.env import Settings
 from reference_backend.internal.db import session_scope
 
 
+# --8<-- [start:state]
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -30,3 +31,4 @@ def get_redis(request: Request):
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Db = Annotated[Session, Depends(get_db)]
 Redis = Annotated[object | None, Depends(get_redis)]
+# --8<-- [end:state]

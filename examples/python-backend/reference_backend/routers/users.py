@@ -19,7 +19,9 @@ from reference_backend.utils.auth import (
     password_too_long,
 )
 
+# --8<-- [start:router]
 router = APIRouter()
+# --8<-- [end:router]
 
 # Upstream counts a user as active for three minutes after their last request.
 ACTIVE_SECONDS = 180

@@ -11,6 +11,7 @@ use crate::env::Settings;
 use crate::internal::db::Db;
 use crate::utils::rate_limit::RateLimiter;
 
+// --8<-- [start:state]
 /// The state every handler shares; cloning it clones a few `Arc`s.
 #[derive(Clone)]
 pub struct AppState {
@@ -23,3 +24,4 @@ pub struct AppState {
     /// Upstream's sign-in throttle: 15 attempts per email in three minutes.
     pub signin_limiter: Arc<RateLimiter>,
 }
+// --8<-- [end:state]

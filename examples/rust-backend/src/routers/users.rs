@@ -20,6 +20,7 @@ use crate::utils::misc::now;
 /// Upstream counts a user as active for three minutes after their last request.
 const ACTIVE_SECONDS: i64 = 180;
 
+// --8<-- [start:router]
 /// The routes, mounted at `/api/v1/users`.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/{user_id}/update", post(update_user))
         .route("/{user_id}/sessions/revoke", post(revoke_sessions))
 }
+// --8<-- [end:router]
 
 fn http(status: StatusCode, detail: &str) -> ApiError {
     ApiError::new(status, detail)

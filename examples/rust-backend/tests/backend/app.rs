@@ -7,6 +7,7 @@ use tower::ServiceExt;
 
 use crate::common::{backend, send};
 
+// --8<-- [start:json-errors]
 #[tokio::test]
 async fn unknown_routes_and_methods_get_fastapis_json() {
     let (_state, app, _dir) = backend(&[]).await;
@@ -19,7 +20,9 @@ async fn unknown_routes_and_methods_get_fastapis_json() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body, json!({"detail": "Method Not Allowed"}));
 }
+// --8<-- [end:json-errors]
 
+// --8<-- [start:slash]
 #[tokio::test]
 async fn both_spellings_of_a_root_route_reach_it() {
     let (_state, app, _dir) = backend(&[]).await;
@@ -29,7 +32,9 @@ async fn both_spellings_of_a_root_route_reach_it() {
         assert_eq!(body, json!({"detail": "Not authenticated"}), "{path}");
     }
 }
+// --8<-- [end:slash]
 
+// --8<-- [start:request-id]
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_keeps_the_callers() {
     let (_state, app, _dir) = backend(&[]).await;
@@ -46,3 +51,4 @@ async fn every_response_carries_a_request_id_and_keeps_the_callers() {
     let kept = app.clone().oneshot(request(Some("trace-1"))).await.unwrap();
     assert_eq!(kept.headers()["x-request-id"], "trace-1");
 }
+// --8<-- [end:request-id]

@@ -12,6 +12,7 @@ use reference_backend::main::{App, app_state, create_app};
 use serde_json::Value;
 use tower::ServiceExt;
 
+// --8<-- [start:app]
 /// A scratch `DATA_DIR`, removed when dropped.
 pub struct DataDir(pub PathBuf);
 
@@ -64,3 +65,4 @@ pub async fn send(
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (status, json)
 }
+// --8<-- [end:app]

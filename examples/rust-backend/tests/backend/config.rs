@@ -50,6 +50,7 @@ async fn a_number_round_trips_through_the_json_column() {
     }
 }
 
+// --8<-- [start:refusals]
 #[test]
 fn a_malformed_setting_stops_the_start() {
     for (name, value) in [
@@ -63,3 +64,4 @@ fn a_malformed_setting_stops_the_start() {
         assert!(Settings::from_environ(&env).is_err(), "{name}={value:?}");
     }
 }
+// --8<-- [end:refusals]

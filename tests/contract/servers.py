@@ -113,15 +113,14 @@ def command(target: Target, port: int) -> tuple[list[str], dict[str, str], Path 
     return [sys.executable, *coverage, "-m", "reference_backend"], env, ROOT
 
 
-def sqlalchemy_url(target: Target, database_url: str) -> str:
-    """DATABASE_URL as the implementation needs it.
+def open_webui_url(database_url: str) -> str:
+    """DATABASE_URL as Open WebUI needs it, given to every implementation alike.
 
     Upstream hands the URL to SQLAlchemy, whose default PostgreSQL driver is psycopg2;
-    Open WebUI 0.12.4 ships psycopg 3 only, so its URL names that driver.
+    Open WebUI 0.12.4 ships psycopg 3 only, so its URL names that driver. The twins
+    take that spelling too, so one .env serves all three.
     """
-    if target.impl == "upstream":
-        return database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return database_url
+    return database_url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def wait_until(
@@ -205,7 +204,7 @@ def running_server(
         database_url = None
         if target.postgres:
             database_url = stack.enter_context(postgres_database())
-            env["DATABASE_URL"] = sqlalchemy_url(target, database_url)
+            env["DATABASE_URL"] = open_webui_url(database_url)
         if target.redis:
             prefix = stack.enter_context(redis_namespace())
             env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}

@@ -172,10 +172,17 @@ pub fn database_url(env: &Environ, data_dir: &Path) -> String {
             || format!("sqlite:///{}", data_dir.join("webui.db").display()),
             str::to_owned,
         );
-    // Upstream accepts Heroku-style postgres:// URLs; say postgresql:// as it does.
-    match url.strip_prefix("postgres://") {
-        Some(rest) => format!("postgresql://{rest}"),
-        None => url,
+    // Upstream's own spelling names SQLAlchemy's driver (`postgresql+psycopg://`), and
+    // it accepts Heroku's `postgres://`: sqlx knows neither, so both become the plain
+    // scheme, and one .env serves Open WebUI and the twin.
+    match url.split_once("://") {
+        Some((scheme, rest))
+            if scheme == "postgres"
+                || scheme.split('+').next() == Some("postgresql") =>
+        {
+            format!("postgresql://{rest}")
+        }
+        _ => url,
     }
 }
 // --8<-- [end:database-url]

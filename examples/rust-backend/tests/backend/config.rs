@@ -1,7 +1,7 @@
 //! The `config` table: seeded from the environment once, then the database wins.
 
 use crate::common::backend;
-use reference_backend::env::{Environ, Settings};
+use reference_backend::env::{Environ, Settings, database_url};
 use reference_backend::main::app_state;
 use reference_backend::models::config;
 use serde_json::json;
@@ -51,6 +51,20 @@ async fn a_number_round_trips_through_the_json_column() {
 }
 
 // --8<-- [start:refusals]
+#[test]
+fn postgres_urls_in_every_spelling_upstream_takes_reach_sqlx_as_postgresql() {
+    for url in [
+        "postgres://u@h/db",
+        "postgresql://u@h/db",
+        "postgresql+psycopg://u@h/db",
+        "postgresql+psycopg2://u@h/db",
+    ] {
+        let env = Environ([("DATABASE_URL".to_owned(), url.to_owned())].into());
+        let data_dir = std::path::Path::new("/unused");
+        assert_eq!(database_url(&env, data_dir), "postgresql://u@h/db", "{url}");
+    }
+}
+
 #[test]
 fn a_malformed_setting_stops_the_start() {
     for (name, value) in [

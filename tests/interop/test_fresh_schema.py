@@ -71,11 +71,15 @@ def twins(config: pytest.Config) -> list[str]:
     return [impl for impl in distinct_impls(config) if impl != "upstream"]
 
 
+# --8<-- [start:identical]
 def test_the_twins_create_identical_tables(schemas: dict) -> None:
     made = {impl: schemas[impl] for impl in schemas if impl != "upstream"}
     first, *others = made
     for impl in others:
         assert made[impl] == made[first], f"{impl} differs from {first}"
+
+
+# --8<-- [end:identical]
 
 
 @pytest.mark.needs_upstream

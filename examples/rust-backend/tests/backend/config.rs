@@ -15,6 +15,7 @@ async fn a_first_start_seeds_the_environment() {
     assert_eq!(expiry, Some(json!("4w")));
 }
 
+// --8<-- [start:stored-values-win]
 #[tokio::test]
 async fn stored_values_win_over_the_environment_on_a_restart() {
     let (state, _app, dir) = backend(&[]).await;
@@ -36,6 +37,7 @@ async fn stored_values_win_over_the_environment_on_a_restart() {
     let expiry = config::get(&state.db, "auth.jwt_expiry").await.unwrap();
     assert_eq!(expiry, Some(json!("1h")));
 }
+// --8<-- [end:stored-values-win]
 
 #[tokio::test]
 async fn a_number_round_trips_through_the_json_column() {

@@ -151,3 +151,41 @@ pub async fn create_tables(db: &Db, tables: &[&Table]) -> Result<(), sqlx::Error
     Ok(())
 }
 // --8<-- [end:create-tables]
+
+// --8<-- [start:tests]
+#[cfg(test)]
+mod tests {
+    use super::one_page;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Vectors {
+        pages: Vec<Case>,
+    }
+
+    #[derive(Deserialize)]
+    struct Case {
+        page: i64,
+        size: i64,
+        offset: i64,
+        limit: i64,
+    }
+
+    #[test]
+    fn offset_and_limit_match_the_python_twin() {
+        let vectors: Vectors = serde_json::from_str(include_str!(
+            "../../../../snippets/vectors/pagination.json"
+        ))
+        .unwrap();
+        for case in vectors.pages {
+            assert_eq!(
+                one_page(case.page, case.size),
+                (case.offset, case.limit),
+                "page {} of {}",
+                case.page,
+                case.size
+            );
+        }
+    }
+}
+// --8<-- [end:tests]

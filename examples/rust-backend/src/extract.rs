@@ -58,6 +58,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
 }
 // --8<-- [end:form]
 
+// --8<-- [start:query]
 /// A query string validated into `T`: `FastAPI`'s query parameters.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
@@ -85,6 +86,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             })
     }
 }
+// --8<-- [end:query]
 
 fn form_urlencoded(query: &str) -> url::form_urlencoded::Parse<'_> {
     url::form_urlencoded::parse(query.as_bytes())
@@ -177,6 +179,7 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
+// --8<-- [start:sent]
 /// `#[serde(deserialize_with = "sent")]`: a field that was sent, null included, reads
 /// as `Some`, an absent one (with `#[serde(default)]`) as `None`: pydantic's
 /// `exclude_unset`.
@@ -188,3 +191,4 @@ pub fn sent<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
 }
+// --8<-- [end:sent]

@@ -54,9 +54,13 @@ def make_engine(url: str) -> Engine:
 # --8<-- [end:engine]
 
 
+# --8<-- [start:one-page]
 def one_page(statement: Select, page: int, size: int) -> Select:
     """Page `page` (from 1) of `size` rows; page 0 and below read as page 1."""
     return statement.offset(max(page - 1, 0) * size).limit(size)
+
+
+# --8<-- [end:one-page]
 
 
 # --8<-- [start:create-tables]
@@ -78,6 +82,7 @@ def create_tables(engine: Engine) -> None:
 # --8<-- [end:create-tables]
 
 
+# --8<-- [start:session]
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -91,3 +96,6 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """
     with factory() as session:
         yield session
+
+
+# --8<-- [end:session]

@@ -60,6 +60,7 @@ class UpdatePasswordForm(BaseModel):
 # --8<-- [end:forms]
 
 
+# --8<-- [start:insert-user]
 def insert_user(
     db: Session,
     *,
@@ -97,8 +98,15 @@ def insert_user(
     return UserModel.model_validate(db.get(User, user_id))
 
 
+# --8<-- [end:insert-user]
+
+
+# --8<-- [start:get-auth]
 def get_auth(db: Session, user_id: str) -> Auth | None:
     return db.get(Auth, user_id)
+
+
+# --8<-- [end:get-auth]
 
 
 # --8<-- [start:rotate]

@@ -112,6 +112,7 @@ class ModelControl(BaseModel):
 
 
 # --8<-- [start:payloads]
+# --8<-- [start:params]
 class ModelParams(BaseModel):
     """Inference parameters (system prompt, temperature…), any key allowed."""
 
@@ -120,6 +121,9 @@ class ModelParams(BaseModel):
     model_controls: dict[ControlKey, ModelControl] = Field(
         default_factory=dict, exclude_if=lambda value: not value
     )
+
+
+# --8<-- [end:params]
 
 
 class ModelVoice(BaseModel):

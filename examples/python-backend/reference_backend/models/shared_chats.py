@@ -32,10 +32,14 @@ class SharedChat(Base):
 # --8<-- [end:table]
 
 
+# --8<-- [start:share-form]
 class ShareChatForm(SanitizedForm):
     """`continue` lets readers with access carry on the live chat, not the copy."""
 
     share_mode: Literal["continue"] | None = None
+
+
+# --8<-- [end:share-form]
 
 
 def get_shared_chat(db: Session, share_id: str) -> SharedChat | None:
@@ -60,6 +64,7 @@ def create_shared_chat(
     return shared
 
 
+# --8<-- [start:refresh]
 def refresh_shared_chat(
     db: Session, shared: SharedChat, chat, form: ShareChatForm | None
 ) -> None:
@@ -73,6 +78,9 @@ def refresh_shared_chat(
     }
     shared.updated_at = int(time.time())
     db.commit()
+
+
+# --8<-- [end:refresh]
 
 
 def delete_shared_chats(db: Session, chat_id: str) -> None:

@@ -85,12 +85,16 @@ class ApiKey(Base):
 
 
 # --8<-- [start:payloads]
+# --8<-- [start:settings]
 class UserSettings(BaseModel):
     """`user.settings`: a `ui` object plus whatever else the frontend stores."""
 
     model_config = ConfigDict(extra="allow")
 
     ui: dict | None = {}
+
+
+# --8<-- [end:settings]
 
 
 class UserModel(BaseModel):

@@ -12,6 +12,7 @@ use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+// --8<-- [start:session]
 /// Which engine the URL names: the few SQL differences hang on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -29,6 +30,7 @@ pub struct Db {
     /// The engine behind the pool.
     pub dialect: Dialect,
 }
+// --8<-- [end:session]
 
 // --8<-- [start:engine]
 impl Db {
@@ -95,12 +97,14 @@ pub fn from_json_text(text: Option<&str>) -> Option<Value> {
 }
 // --8<-- [end:json-text]
 
+// --8<-- [start:one-page]
 /// Page `page` (from 1) of `size` rows as `(offset, limit)`; page 0 and below read as
 /// page 1.
 #[must_use]
 pub fn one_page(page: i64, size: i64) -> (i64, i64) {
     ((page.max(1) - 1).saturating_mul(size), size)
 }
+// --8<-- [end:one-page]
 
 /// A table of the slice: its name and the statements that create it and its indexes.
 pub struct Table {
@@ -147,3 +151,41 @@ pub async fn create_tables(db: &Db, tables: &[&Table]) -> Result<(), sqlx::Error
     Ok(())
 }
 // --8<-- [end:create-tables]
+
+// --8<-- [start:tests]
+#[cfg(test)]
+mod tests {
+    use super::one_page;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Vectors {
+        pages: Vec<Case>,
+    }
+
+    #[derive(Deserialize)]
+    struct Case {
+        page: i64,
+        size: i64,
+        offset: i64,
+        limit: i64,
+    }
+
+    #[test]
+    fn offset_and_limit_match_the_python_twin() {
+        let vectors: Vectors = serde_json::from_str(include_str!(
+            "../../../../snippets/vectors/pagination.json"
+        ))
+        .unwrap();
+        for case in vectors.pages {
+            assert_eq!(
+                one_page(case.page, case.size),
+                (case.offset, case.limit),
+                "page {} of {}",
+                case.page,
+                case.size
+            );
+        }
+    }
+}
+// --8<-- [end:tests]

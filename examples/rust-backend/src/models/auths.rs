@@ -111,6 +111,7 @@ pub struct UpdatePasswordForm {
 }
 // --8<-- [end:forms]
 
+// --8<-- [start:insert-user]
 /// A new account's fields, checked and hashed.
 pub struct NewUser<'a> {
     /// Lower-cased.
@@ -161,7 +162,9 @@ pub async fn insert_user(db: &Db, new: NewUser<'_>) -> Result<UserModel, sqlx::E
         .await?
         .ok_or(sqlx::Error::RowNotFound)
 }
+// --8<-- [end:insert-user]
 
+// --8<-- [start:get-auth]
 /// The user's `auth` row.
 ///
 /// # Errors
@@ -184,6 +187,7 @@ pub async fn get_auth(db: &Db, user_id: &str) -> Result<Option<Auth>, sqlx::Erro
     })
     .transpose()
 }
+// --8<-- [end:get-auth]
 
 // --8<-- [start:rotate]
 /// Give the user a new stamp, so every token issued before it stops working; with a

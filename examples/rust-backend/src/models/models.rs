@@ -467,6 +467,7 @@ fn control(validation: &mut Validation, value: &Value, loc: &[Value]) -> Value {
 // --8<-- [end:controls]
 
 // --8<-- [start:payloads]
+// --8<-- [start:params]
 /// Inference parameters (system prompt, temperature…), any key allowed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ModelParams {
@@ -504,6 +505,7 @@ impl ModelParams {
         from_stored(value, Self::validate)
     }
 }
+// --8<-- [end:params]
 
 /// `ModelVoice`: the voice the model speaks with.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -72,6 +72,7 @@ impl SharedChat {
     }
 }
 
+// --8<-- [start:share-form]
 /// How readers of a share link may use it.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -92,6 +93,7 @@ pub struct ShareChatForm {
     )]
     pub share_mode: Option<Option<ShareMode>>,
 }
+// --8<-- [end:share-form]
 
 /// The snapshot behind this share token.
 ///
@@ -144,6 +146,7 @@ pub async fn create_shared_chat(
     Ok(id)
 }
 
+// --8<-- [start:refresh]
 /// Copy the chat again; the share mode changes only when the form sets it.
 ///
 /// # Errors
@@ -178,6 +181,7 @@ pub async fn refresh_shared_chat(
         .await?;
     Ok(())
 }
+// --8<-- [end:refresh]
 
 /// Remove every snapshot of the chat: its links stop working.
 ///

@@ -187,6 +187,7 @@ impl UserModel {
     }
 }
 
+// --8<-- [start:settings]
 /// `UserSettings` gives `ui` a default of `{}`; the other keys pass through.
 fn with_ui(settings: Value) -> Value {
     match settings {
@@ -197,6 +198,7 @@ fn with_ui(settings: Value) -> Value {
         other => other,
     }
 }
+// --8<-- [end:settings]
 
 async fn one_user(
     db: &Db,

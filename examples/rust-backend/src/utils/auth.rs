@@ -282,15 +282,7 @@ impl FromRequestParts<AppState> for VerifiedUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, ApiError> {
-        let CurrentUser { user, .. } =
-            CurrentUser::from_request_parts(parts, state).await?;
-        if !VERIFIED_ROLES.contains(&user.role.as_str()) {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                constants::ACCESS_PROHIBITED,
-            ));
-        }
-        Ok(Self(user))
+        with_role(parts, state, &VERIFIED_ROLES).await.map(Self)
     }
 }
 
@@ -305,16 +297,25 @@ impl FromRequestParts<AppState> for AdminUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, ApiError> {
-        let CurrentUser { user, .. } =
-            CurrentUser::from_request_parts(parts, state).await?;
-        if user.role != "admin" {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                constants::ACCESS_PROHIBITED,
-            ));
-        }
-        Ok(Self(user))
+        with_role(parts, state, &["admin"]).await.map(Self)
     }
+}
+
+/// The current user when their role is one of `roles`; upstream's 401 otherwise.
+async fn with_role(
+    parts: &mut Parts,
+    state: &AppState,
+    roles: &[&str],
+) -> Result<UserModel, ApiError> {
+    let CurrentUser { user, .. } =
+        CurrentUser::from_request_parts(parts, state).await?;
+    if roles.contains(&user.role.as_str()) {
+        return Ok(user);
+    }
+    Err(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        constants::ACCESS_PROHIBITED,
+    ))
 }
 
 /// Any role, but signed in with a session token: an API key is not enough.

@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
@@ -37,12 +38,15 @@ def test_session_user_by_cookie(client: httpx.Client, user: Account) -> None:
 def test_session_user_renews_the_cookie(
     client: httpx.Client, user: Account, secret: str
 ) -> None:
-    """The cookie is set again, to live exactly as long as the token."""
+    """The cookie is set again, to live exactly as long as the token: `Max-Age` for
+    browsers that read it, and the token's `exp` as `Expires` for those that do not."""
     response = client.get("/api/v1/auths/", headers=user.headers)
     renewed = set_cookies(response)["token"]
     assert renewed.value == user.token
-    remaining = tokens.claims(user.token, secret)["exp"] - time.time()
-    assert abs(int(renewed.attributes["max-age"]) - remaining) <= 5
+    expires_at = tokens.claims(user.token, secret)["exp"]
+    assert abs(int(renewed.attributes["max-age"]) - (expires_at - time.time())) <= 5
+    expires = parsedate_to_datetime(str(renewed.attributes["expires"]))
+    assert expires.timestamp() == expires_at
     assert renewed.attributes["httponly"] is True
     assert renewed.attributes["path"] == "/"
     assert str(renewed.attributes["samesite"]).lower() == "lax"

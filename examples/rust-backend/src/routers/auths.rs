@@ -116,7 +116,7 @@ async fn get_session_user(
     let max_age = expires_at.map(|exp| i128::from(exp - now()));
     reply.insert(
         SET_COOKIE,
-        token_cookie(&token, max_age, state.settings.cookie_secure),
+        token_cookie(&token, max_age, expires_at, state.settings.cookie_secure),
     );
     let body = json!({
         "token": token,

@@ -374,7 +374,7 @@ pub async fn sign_in(
     let mut headers = HeaderMap::new();
     headers.insert(
         SET_COOKIE,
-        token_cookie(&token, max_age, state.settings.cookie_secure),
+        token_cookie(&token, max_age, None, state.settings.cookie_secure),
     );
     let body = json!({
         "token": token,
@@ -406,13 +406,24 @@ pub fn create_token(
 
 // --8<-- [start:cookies]
 /// `Set-Cookie` for the session token as Starlette writes it: `HttpOnly`, `SameSite=lax`,
-/// `Path=/`, `Max-Age` when the token expires, `Secure` when configured.
+/// `Path=/`, `Max-Age` when the token expires, `Expires` when a renewal knows the
+/// token's `exp`, `Secure` when configured.
 ///
 /// # Panics
 /// Never: a JWT is base64url and dots.
 #[must_use]
-pub fn token_cookie(token: &str, max_age: Option<i128>, secure: bool) -> HeaderValue {
-    let mut cookie = format!("token={token}; HttpOnly");
+pub fn token_cookie(
+    token: &str,
+    max_age: Option<i128>,
+    expires: Option<i64>,
+    secure: bool,
+) -> HeaderValue {
+    let mut cookie = format!("token={token}");
+    if let Some(expires) = expires.and_then(|at| u64::try_from(at).ok()) {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(expires);
+        let _ = write!(cookie, "; expires={}", httpdate::fmt_http_date(at));
+    }
+    cookie.push_str("; HttpOnly");
     if let Some(max_age) = max_age {
         let _ = write!(cookie, "; Max-Age={max_age}");
     }

@@ -137,8 +137,8 @@ def get_session_user(
 ) -> dict:
     """The signed-in user, with the token re-set as a cookie for its remaining life."""
     token = request_token(request)
-    claims = decode_token(token, settings.secret_key) or {}
-    expires_at = claims.get("exp")
+    # The guard decoded the token already; HumanUser admits only session tokens.
+    expires_at = request.state.claims.get("exp")
     if expires_at is not None:
         response.set_cookie(
             "token",

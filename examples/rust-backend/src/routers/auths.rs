@@ -106,12 +106,11 @@ fn check_image(field: &str, url: Option<&str>) -> Result<(), AuthError> {
 /// The signed-in user, with the token re-set as a cookie for its remaining life.
 async fn get_session_user(
     State(state): State<AppState>,
-    HumanUser(user): HumanUser,
+    HumanUser(user, claims): HumanUser,
     headers: HeaderMap,
 ) -> Reply {
     let token = request_token(&headers).unwrap_or_default();
-    let claims = tokens::decode_token(&token, &state.settings.secret_key);
-    let expires_at = claims.and_then(|claims| claims.exp);
+    let expires_at = claims.exp;
     let mut reply = HeaderMap::new();
     let max_age = expires_at.map(|exp| i128::from(exp - now()));
     reply.insert(

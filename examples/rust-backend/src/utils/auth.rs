@@ -318,9 +318,10 @@ async fn with_role(
     ))
 }
 
-/// Any role, but signed in with a session token: an API key is not enough.
+/// Any role, but signed in with a session token: an API key is not enough. The
+/// token's claims come along, so a handler need not decode the token again.
 #[derive(Clone, Debug)]
-pub struct HumanUser(pub UserModel);
+pub struct HumanUser(pub UserModel, pub Claims);
 
 impl FromRequestParts<AppState> for HumanUser {
     type Rejection = ApiError;
@@ -331,7 +332,9 @@ impl FromRequestParts<AppState> for HumanUser {
     ) -> Result<Self, ApiError> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
         match current.claims {
-            Some(claims) if claims.session.typ == "session" => Ok(Self(current.user)),
+            Some(claims) if claims.session.typ == "session" => {
+                Ok(Self(current.user, claims))
+            }
             _ => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 constants::HUMAN_SESSION_REQUIRED,

@@ -26,6 +26,15 @@ def test_defaults_are_upstreams(tmp_path):
     assert settings.cors_allow_origin == ("*",)
     assert settings.redis_url == ""
     assert settings.redis_key_prefix == "open-webui"
+    assert settings.sqlite_pragmas == (
+        ("synchronous", "NORMAL"),
+        ("busy_timeout", "5000"),
+        ("cache_size", "-65536"),
+        ("temp_store", "MEMORY"),
+        ("mmap_size", "268435456"),
+        ("journal_size_limit", "67108864"),
+    )
+    assert settings.user_active_status_update_interval == 60.0
 
 
 @pytest.mark.parametrize(
@@ -58,6 +67,10 @@ def test_flags_parse_like_upstream(raw, value):
         ({"PASSWORD_HASH_ALGORITHM": "md5"}, "PASSWORD_HASH_ALGORITHM='md5'"),
         ({"JWT_EXPIRES_IN": "forever"}, "invalid duration 'forever'"),
         ({"WEBUI_SECRET_KEY": ""}, "WEBUI_SECRET_KEY is set but empty"),
+        (
+            {"DATABASE_SQLITE_PRAGMA_SYNCHRONOUS": "OFF; DROP TABLE chat"},
+            "DATABASE_SQLITE_PRAGMA_SYNCHRONOUS='OFF; DROP TABLE chat'",
+        ),
     ],
 )
 def test_values_upstream_would_refuse_stop_the_start(env, message):
@@ -66,6 +79,37 @@ def test_values_upstream_would_refuse_stop_the_start(env, message):
 
 
 # --8<-- [end:refusals]
+
+
+@pytest.mark.parametrize("value", ["1.5", "- 1", "NORMAL ", "2)", "x\n"])
+def test_a_pragma_value_must_be_an_integer_or_a_word(value):
+    env = {"DATABASE_SQLITE_PRAGMA_MMAP_SIZE": value, "WEBUI_SECRET_KEY": SECRET}
+    with pytest.raises(ValueError, match="DATABASE_SQLITE_PRAGMA_MMAP_SIZE="):
+        Settings.from_environ(env)
+
+
+def test_an_empty_pragma_is_left_out():
+    env = {
+        "DATABASE_SQLITE_PRAGMA_SYNCHRONOUS": "off",
+        "DATABASE_SQLITE_PRAGMA_MMAP_SIZE": "",
+        "DATABASE_SQLITE_PRAGMA_JOURNAL_SIZE_LIMIT": "-1",
+        "WEBUI_SECRET_KEY": SECRET,
+    }
+    pragmas = dict(Settings.from_environ(env).sqlite_pragmas)
+    assert "mmap_size" not in pragmas
+    assert (pragmas["synchronous"], pragmas["journal_size_limit"]) == ("off", "-1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [("30", 30.0), ("0.5", 0.5), ("0", 0.0), ("-1", -1.0), ("soon", 60.0), ("", 60.0)],
+)
+def test_the_activity_interval_falls_back_to_60_like_upstream(raw, seconds):
+    env = {
+        "DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL": raw,
+        "WEBUI_SECRET_KEY": SECRET,
+    }
+    assert Settings.from_environ(env).user_active_status_update_interval == seconds
 
 
 def test_missing_secret_is_generated_once_and_kept(tmp_path, monkeypatch):

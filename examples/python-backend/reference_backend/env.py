@@ -7,6 +7,7 @@ default behaviour by not existing here.
 
 import base64
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ SECRET_KEY_FILE = ".webui_secret_key"
 TRUE_STRINGS = ("true", "1", "yes", "on")
 ROLES = ("pending", "user", "admin")
 HASH_ALGORITHMS = ("bcrypt", "argon2")
+# What a PRAGMA value may be, since it is pasted into SQL: a number or a bare word.
+PRAGMA_VALUE = re.compile(r"-?[0-9]+|[A-Za-z]+")
 
 
 # --8<-- [start:settings]
@@ -40,6 +43,8 @@ class Settings:
     cors_allow_origin: tuple[str, ...]
     redis_url: str
     redis_key_prefix: str
+    sqlite_pragmas: tuple[tuple[str, str], ...]
+    user_active_status_update_interval: float
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -65,6 +70,26 @@ class Settings:
             cors_allow_origin=tuple(env.get("CORS_ALLOW_ORIGIN", "*").split(";")),
             redis_url=env.get("REDIS_URL", ""),
             redis_key_prefix=env.get("REDIS_KEY_PREFIX", "open-webui"),
+            sqlite_pragmas=sqlite_pragmas(
+                (
+                    "synchronous",
+                    env.get("DATABASE_SQLITE_PRAGMA_SYNCHRONOUS", "NORMAL"),
+                ),
+                (
+                    "busy_timeout",
+                    env.get("DATABASE_SQLITE_PRAGMA_BUSY_TIMEOUT", "5000"),
+                ),
+                ("cache_size", env.get("DATABASE_SQLITE_PRAGMA_CACHE_SIZE", "-65536")),
+                ("temp_store", env.get("DATABASE_SQLITE_PRAGMA_TEMP_STORE", "MEMORY")),
+                ("mmap_size", env.get("DATABASE_SQLITE_PRAGMA_MMAP_SIZE", "268435456")),
+                (
+                    "journal_size_limit",
+                    env.get("DATABASE_SQLITE_PRAGMA_JOURNAL_SIZE_LIMIT", "67108864"),
+                ),
+            ),
+            user_active_status_update_interval=number_or(
+                env.get("DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL", "60"), 60.0
+            ),
         )
 
 
@@ -87,7 +112,38 @@ def choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...
     return value
 
 
+def number_or(value: str, default: float) -> float:
+    """Upstream's lenient number: a value that is not a number reads as the default."""
+    try:
+        return float(value)
+    except ValueError:
+        return default
+
+
 # --8<-- [end:environ]
+
+
+# --8<-- [start:sqlite-pragmas]
+def sqlite_pragmas(*values: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """The `(pragma, value)` pairs every new SQLite connection runs, in this order.
+
+    An empty value leaves that PRAGMA out, as upstream does. Upstream pastes the
+    values into SQL unchecked; here anything but an integer or a word stops the start,
+    so a value cannot smuggle in another statement.
+    """
+    pragmas = []
+    for pragma, value in values:
+        if not value:
+            continue
+        if not PRAGMA_VALUE.fullmatch(value):
+            # Upstream names each variable after its PRAGMA.
+            name = f"DATABASE_SQLITE_PRAGMA_{pragma.upper()}"
+            raise ValueError(f"{name}={value!r}: expected an integer or a word")
+        pragmas.append((pragma, value))
+    return tuple(pragmas)
+
+
+# --8<-- [end:sqlite-pragmas]
 
 
 # --8<-- [start:database-url]

@@ -23,7 +23,7 @@ from reference_backend.models import config, users
 from reference_backend.routers import auths, chats, models
 from reference_backend.routers import users as users_router
 from reference_backend.utils.auth import decode_token, is_valid_token, request_token
-from reference_backend.utils.misc import json_safe
+from reference_backend.utils.misc import Throttle, json_safe
 
 # The API this backend reproduces; clients branch on it.
 VERSION = "0.12.4"
@@ -37,9 +37,10 @@ def lifespan(settings: Settings):
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.sqlite_pragmas)
         create_tables(engine)
         app.state.settings = settings
+        app.state.activity = Throttle(settings.user_active_status_update_interval)
         app.state.sessions = session_factory(engine)
         with app.state.sessions() as db:
             config.seed(db, settings)
@@ -69,12 +70,13 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    # Starlette tries routes in order: the health probe, hit most often, goes first.
+    app.include_router(status_router())
     app.include_router(auths.router, prefix="/api/v1/auths", tags=["auths"])
     app.include_router(users_router.router, prefix="/api/v1/users", tags=["users"])
     app.include_router(chats.router, prefix="/api/v1/chats", tags=["chats"])
     app.include_router(models.router, prefix="/api/v1/models", tags=["models"])
     app.include_router(models.openai_router, prefix="/api", tags=["models"])
-    app.include_router(status_router())
     app.add_exception_handler(RequestValidationError, validation_error)
     return app
 
@@ -102,8 +104,9 @@ def status_router():
 
     router = APIRouter(tags=["status"])
 
+    # Async, as upstream's is: a plain `def` would cost a thread-pool hop per probe.
     @router.get("/health")
-    def health() -> dict:
+    async def health() -> dict:
         return {"status": True}
 
     @router.get("/health/db")

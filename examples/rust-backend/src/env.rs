@@ -8,10 +8,12 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
+use regex::Regex;
 
 use crate::utils::auth::passwords::HashAlgorithm;
 use crate::utils::durations::parse_duration;
@@ -23,6 +25,9 @@ const TRUE_STRINGS: [&str; 4] = ["true", "1", "yes", "on"];
 /// The roles an account can have, lowest first.
 pub const ROLES: [&str; 3] = ["pending", "user", "admin"];
 const HASH_ALGORITHMS: [&str; 2] = ["bcrypt", "argon2"];
+/// What a PRAGMA value may be, since it is pasted into SQL: a number or a bare word.
+static PRAGMA_VALUE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:-?[0-9]+|[A-Za-z]+)$").expect("a valid pattern"));
 
 /// A value upstream would refuse; the server does not start.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +66,12 @@ pub struct Settings {
     pub redis_url: String,
     /// `REDIS_KEY_PREFIX`.
     pub redis_key_prefix: String,
+    /// `DATABASE_SQLITE_PRAGMA_*`: the `(pragma, value)` pairs each new SQLite
+    /// connection runs, checked; an empty variable leaves its PRAGMA out.
+    pub sqlite_pragmas: Vec<(String, String)>,
+    /// `DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL`: seconds between two writes of a
+    /// user's `last_active_at`; zero or less writes on every request.
+    pub user_active_status_update_interval: f64,
 }
 
 impl Settings {
@@ -104,6 +115,43 @@ impl Settings {
                 .get("REDIS_KEY_PREFIX")
                 .unwrap_or("open-webui")
                 .to_owned(),
+            sqlite_pragmas: sqlite_pragmas(&[
+                (
+                    "synchronous",
+                    env.get("DATABASE_SQLITE_PRAGMA_SYNCHRONOUS")
+                        .unwrap_or("NORMAL"),
+                ),
+                (
+                    "busy_timeout",
+                    env.get("DATABASE_SQLITE_PRAGMA_BUSY_TIMEOUT")
+                        .unwrap_or("5000"),
+                ),
+                (
+                    "cache_size",
+                    env.get("DATABASE_SQLITE_PRAGMA_CACHE_SIZE")
+                        .unwrap_or("-65536"),
+                ),
+                (
+                    "temp_store",
+                    env.get("DATABASE_SQLITE_PRAGMA_TEMP_STORE")
+                        .unwrap_or("MEMORY"),
+                ),
+                (
+                    "mmap_size",
+                    env.get("DATABASE_SQLITE_PRAGMA_MMAP_SIZE")
+                        .unwrap_or("268435456"),
+                ),
+                (
+                    "journal_size_limit",
+                    env.get("DATABASE_SQLITE_PRAGMA_JOURNAL_SIZE_LIMIT")
+                        .unwrap_or("67108864"),
+                ),
+            ])?,
+            user_active_status_update_interval: number_or(
+                env.get("DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL")
+                    .unwrap_or("60"),
+                60.0,
+            ),
         })
     }
 }
@@ -155,7 +203,43 @@ impl Environ {
         )))
     }
 }
+
+/// Upstream's lenient number: a value that is not a number reads as the default.
+#[must_use]
+pub fn number_or(value: &str, default: f64) -> f64 {
+    value.trim().parse().unwrap_or(default)
+}
 // --8<-- [end:environ]
+
+// --8<-- [start:sqlite-pragmas]
+/// The `(pragma, value)` pairs every new SQLite connection runs, in this order.
+///
+/// An empty value leaves that PRAGMA out, as upstream does. Upstream pastes the values
+/// into SQL unchecked; here anything but an integer or a word stops the start, so a
+/// value cannot smuggle in another statement.
+///
+/// # Errors
+/// [`ConfigError`] naming the variable whose value is neither.
+pub fn sqlite_pragmas(
+    values: &[(&str, &str)],
+) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut pragmas = Vec::new();
+    for &(pragma, value) in values {
+        if value.is_empty() {
+            continue;
+        }
+        if !PRAGMA_VALUE.is_match(value) {
+            // Upstream names each variable after its PRAGMA.
+            let name = format!("DATABASE_SQLITE_PRAGMA_{}", pragma.to_uppercase());
+            return Err(ConfigError(format!(
+                "{name}={value:?}: expected an integer or a word"
+            )));
+        }
+        pragmas.push((pragma.to_owned(), value.to_owned()));
+    }
+    Ok(pragmas)
+}
+// --8<-- [end:sqlite-pragmas]
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())

@@ -27,6 +27,7 @@ use crate::models::{TABLES, config, users};
 use crate::routers::{auths, chats, models, users as users_router};
 use crate::utils::auth::tokens::decode_token;
 use crate::utils::auth::{is_valid_token, request_token};
+use crate::utils::misc::Throttle;
 
 /// The API this backend reproduces; clients branch on it.
 pub const VERSION: &str = "0.12.4";
@@ -55,7 +56,7 @@ pub enum StartError {
 /// [`StartError`] when any of them fails; the server does not start.
 pub async fn app_state(settings: Settings) -> Result<AppState, StartError> {
     std::fs::create_dir_all(&settings.data_dir)?;
-    let db = Db::connect(&settings.database_url).await?;
+    let db = Db::connect(&settings.database_url, &settings.sqlite_pragmas).await?;
     create_tables(&db, &TABLES).await?;
     config::seed(&db, &settings).await?;
     let redis = if settings.redis_url.is_empty() {
@@ -64,11 +65,13 @@ pub async fn app_state(settings: Settings) -> Result<AppState, StartError> {
         let client = redis::Client::open(settings.redis_url.as_str())?;
         Some(redis::aio::ConnectionManager::new(client).await?)
     };
+    let activity = Throttle::new(settings.user_active_status_update_interval);
     Ok(AppState {
         settings: Arc::new(settings),
         db,
         redis,
         signin_limiter: Arc::new(auths::signin_limiter()),
+        activity: Arc::new(activity),
     })
 }
 // --8<-- [end:lifespan]

@@ -6,7 +6,7 @@ empty database it creates the tables of its slice with upstream's columns and ty
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, Select, Text, create_engine, event
@@ -35,17 +35,32 @@ class JSONField(TypeDecorator):
 # --8<-- [end:json-text]
 
 
+SQLITE_POOL_SIZE = 512
+
+
 # --8<-- [start:engine]
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite connections switch to WAL, as upstream's do."""
+def make_engine(url: str, pragmas: Sequence[tuple[str, str]] = ()) -> Engine:
+    """An engine for `url`; SQLite connections switch to WAL, as upstream's do.
+
+    Each new SQLite connection then runs `pragmas`, the checked `(name, value)` pairs
+    of `Settings.sqlite_pragmas`; PostgreSQL ignores them.
+    """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    # Upstream's SQLite pool is as generous. A sync session keeps its connection
+    # between a request's thread-pool hops: a pool smaller than the requests in flight
+    # can leave every thread waiting for a connection held by a request that waits
+    # for a thread.
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False}, pool_size=SQLITE_POOL_SIZE
+    )
 
     @event.listens_for(engine, "connect")
-    def _wal(dbapi_connection, _record) -> None:
+    def _pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        for name, value in pragmas:
+            cursor.execute(f"PRAGMA {name}={value}")
         cursor.close()
 
     return engine

@@ -15,7 +15,9 @@ from reference_backend.internal.db import session_scope
 
 
 # --8<-- [start:state]
-def get_settings(request: Request) -> Settings:
+# Settings and Redis are attributes read, not I/O: `async def` keeps them off the
+# thread pool. The session stays a plain generator: closing it may talk to the database.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -23,7 +25,7 @@ def get_db(request: Request) -> Iterator[Session]:
     yield from session_scope(request.app.state.sessions)
 
 
-def get_redis(request: Request):
+async def get_redis(request: Request):
     """The Redis client, or None: without Redis, signout cannot revoke a token."""
     return request.app.state.redis
 

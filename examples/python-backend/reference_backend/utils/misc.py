@@ -1,7 +1,9 @@
-"""Input clean-up shared by the chat and model forms."""
+"""Input clean-up shared by the chat and model forms, and a throttle."""
 
 import math
 import re
+import threading
+import time
 
 from pydantic import BaseModel, model_validator
 
@@ -33,3 +35,31 @@ class SanitizedForm(BaseModel):
     @classmethod
     def _sanitized(cls, data):
         return json_safe(data)
+
+
+# --8<-- [start:throttle]
+class Throttle:
+    """Lets each key through at most once per `interval` seconds, in this process.
+
+    A key's first call goes through. An interval of zero or less holds nothing back.
+    The clock is monotonic, so setting the system time neither stalls nor floods it.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        # Sync dependencies run on a thread pool: two requests may ask at once.
+        self._lock = threading.Lock()
+
+    def ready(self, key: str) -> bool:
+        """Whether `key` may go now; if it may, its interval starts again."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.interval:
+                return False
+            self._last[key] = now
+            return True
+
+
+# --8<-- [end:throttle]

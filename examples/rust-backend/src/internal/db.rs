@@ -8,6 +8,8 @@
 //! JSON, BOOLEAN and DATE columns are read through a cast, and written through one on
 //! PostgreSQL only (SQLite's `CAST` would turn `'2000-01-01'` into `2000`).
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -36,23 +38,39 @@ pub struct Db {
 impl Db {
     /// A pool for `url`; SQLite connections switch to WAL, as upstream's do.
     ///
+    /// Each new SQLite connection then runs `pragmas`, the checked `(name, value)`
+    /// pairs of `Settings::sqlite_pragmas`; PostgreSQL ignores them.
+    ///
     /// # Errors
     /// The database cannot be reached or the file cannot be created.
-    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+    pub async fn connect(
+        url: &str,
+        pragmas: &[(String, String)],
+    ) -> Result<Self, sqlx::Error> {
         install_default_drivers();
         let (url, dialect) = match url.strip_prefix("sqlite:///") {
             // SQLAlchemy's `sqlite:///path`; `mode=rwc` creates a missing file.
             Some(path) => (format!("sqlite://{path}?mode=rwc"), Dialect::Sqlite),
             None => (url.to_owned(), Dialect::Postgres),
         };
+        // SQLAlchemy leaves foreign keys off; so does upstream.
+        let setup: Arc<str> = pragmas
+            .iter()
+            .fold(
+                String::from("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=OFF"),
+                |sql, (name, value)| format!("{sql}; PRAGMA {name}={value}"),
+            )
+            .into();
         let pool = AnyPoolOptions::new()
+            // A local SQLite file cannot drop a connection: no ping before each use,
+            // as upstream's SQLite engine has none (a ping is a trip to sqlx's worker
+            // thread). PostgreSQL keeps it.
+            .test_before_acquire(dialect == Dialect::Postgres)
             .after_connect(move |connection, _meta| {
+                let setup = Arc::clone(&setup);
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
-                        // SQLAlchemy leaves foreign keys off; so does upstream.
-                        connection
-                            .execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=OFF")
-                            .await?;
+                        connection.execute(&*setup).await?;
                     }
                     Ok(())
                 })

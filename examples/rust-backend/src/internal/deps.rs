@@ -9,6 +9,7 @@ use redis::aio::ConnectionManager;
 
 use crate::env::Settings;
 use crate::internal::db::Db;
+use crate::utils::misc::Throttle;
 use crate::utils::rate_limit::RateLimiter;
 
 // --8<-- [start:state]
@@ -23,5 +24,8 @@ pub struct AppState {
     pub redis: Option<ConnectionManager>,
     /// Upstream's sign-in throttle: 15 attempts per email in three minutes.
     pub signin_limiter: Arc<RateLimiter>,
+    /// At most one `last_active_at` write per user per
+    /// `DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL`, in this process.
+    pub activity: Arc<Throttle>,
 }
 // --8<-- [end:state]

@@ -215,7 +215,11 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .ok_or_else(|| unauthorized(constants::INVALID_TOKEN))?;
             (user, Some(claims))
         };
-        users::touch_last_active(&state.db, &user.id).await?;
+        // Upstream records activity at most once an interval per user and process: a
+        // write on every request would queue every request for SQLite's one write lock.
+        if state.activity.ready(&user.id) {
+            users::touch_last_active(&state.db, &user.id).await?;
+        }
         Ok(Self { user, claims })
     }
 }

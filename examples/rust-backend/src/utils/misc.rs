@@ -1,6 +1,8 @@
-//! Input clean-up shared by the chat and model forms, and the clock.
+//! Input clean-up shared by the chat and model forms, the clock, and a throttle.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Number, Value};
 
@@ -87,3 +89,42 @@ pub fn same_number(left: &Number, right: &Number) -> bool {
     }
     left.as_f64() == right.as_f64()
 }
+
+// --8<-- [start:throttle]
+/// Lets each key through at most once per `interval` seconds, in this process.
+///
+/// A key's first call goes through. An interval of zero or less holds nothing back.
+/// The clock is monotonic, so setting the system time neither stalls nor floods it.
+pub struct Throttle {
+    interval: f64,
+    last: Mutex<HashMap<String, Instant>>,
+}
+
+impl Throttle {
+    /// A throttle with no key seen yet.
+    #[must_use]
+    pub fn new(interval: f64) -> Self {
+        Self {
+            interval,
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `key` may go now; if it may, its interval starts again.
+    ///
+    /// # Panics
+    /// If another thread panicked while holding the lock.
+    pub fn ready(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let mut last = self.last.lock().expect("no thread panics holding it");
+        if last
+            .get(key)
+            .is_some_and(|&then| (now - then).as_secs_f64() < self.interval)
+        {
+            return false;
+        }
+        last.insert(key.to_owned(), now);
+        true
+    }
+}
+// --8<-- [end:throttle]

@@ -4,4 +4,6 @@
 mod app;
 mod common;
 mod config;
+mod db;
 mod guards;
+mod throttle;

@@ -231,6 +231,36 @@ def upstream(session: nox.Session) -> None:
     )
 
 
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure both backends with wrk; write `docs/data/bench/`, redraw the charts.
+
+    Needs Debian's wrk. `-- --quick` tries the harness out with short runs; the site
+    never shows such a run. `-- --charts-only` redraws the charts from the shown run.
+    """
+    install(session, "bench")
+    require_cargo(session)
+    # The twin and the hello-world ceiling, and the twin's own password-check timer.
+    binaries = ["--bin=reference-backend", "--bin=hello-world", "--example=verify_rate"]
+    session.run(
+        "cargo",
+        "build",
+        "--release",
+        "--locked",
+        "--workspace",
+        *binaries,
+        external=True,
+    )
+    build_rustdoc(session)  # the run times the site's build, which links to it
+    session.run(
+        "python",
+        "-m",
+        "bench",
+        *session.posargs,
+        env={"PYTHONPATH": os.pathsep.join(["tools", BACKEND_DIR])},
+    )
+
+
 @nox.session(name="upstream-lock", venv_backend="none")
 def upstream_lock(session: nox.Session) -> None:
     """Pin `tests/upstream.in` again, with hashes, into the requirements file."""

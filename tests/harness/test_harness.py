@@ -14,7 +14,7 @@ from bench import procfs, run, seed, stats, wrk
 from bench.plan import ENDPOINT, MODE
 from bench.servers import serving
 
-SMALL = seed.Seed(users=3, chats=9, bench_user_chats=6, models=2, large_chat_turns=5)
+SMALL = seed.Seed(users=3, chats=9, bench_user_chats=6, models=2, large_chat_turns=20)
 
 
 @pytest.fixture(scope="module")

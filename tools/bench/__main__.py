@@ -14,7 +14,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="1 s warm-up, 3 s runs, one repetition: tries the harness out",
+        help="3 s warm-up, 3 s runs, one repetition: tries the harness out",
     )
     parser.add_argument(
         "--out", type=Path, default=DATA_DIR, help="the run file's folder"

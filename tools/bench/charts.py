@@ -88,14 +88,15 @@ def resources_chart(data: dict, source: str) -> Path:
     """Idle and peak memory, and start time, at one core."""
     shown = figures.backends(data)
     figure, (memory, start) = plt.subplots(1, 2, figsize=(10, 3.2))
+    metrics = ("idle_rss_bytes", "peak_rss_bytes", "peak_anonymous_bytes")
     series = {
         backend: [
             figures.server(data, "one-core", backend, metric) / MIB
-            for metric in ("idle_rss_bytes", "peak_rss_bytes")
+            for metric in metrics
         ]
         for backend in shown
     }
-    _bars(memory, ["idle", "peak under load"], series)
+    _bars(memory, ["idle RSS", "peak RSS", "peak private"], series)
     memory.set_title("resident memory in MiB, one core", size=9)
     series = {
         backend: [1000 * figures.server(data, "one-core", backend, "start_s")]

@@ -47,8 +47,10 @@ def estimate(data: dict, backend: str) -> Estimate:
     cores = PEAK_RPS * cpu / UTILISATION
     if backend == "python":
         processes = math.ceil(cores)
-        memory = processes * figures.server(data, "one-core", backend, "peak_rss_bytes")
+        memory = processes * figures.server(
+            data, "one-core", backend, "peak_anonymous_bytes"
+        )
     else:
         processes = 1
-        memory = figures.server(data, "machine", backend, "peak_rss_bytes")
+        memory = figures.server(data, "machine", backend, "peak_anonymous_bytes")
     return Estimate(cpu, cores, processes, memory)

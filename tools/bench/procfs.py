@@ -60,6 +60,15 @@ def rss_bytes(pid: int) -> int:
     return 1024 * sum(_status_kib(member, "VmRSS") for member in tree(pid))
 
 
+def anonymous_bytes(pid: int) -> int:
+    """Resident memory of the tree that is its own: heap and stacks, no file pages.
+
+    SQLite maps the database file into memory once per connection, and each mapping
+    counts towards RSS again; anonymous memory is what the process allocated.
+    """
+    return 1024 * sum(_status_kib(member, "RssAnon") for member in tree(pid))
+
+
 def peak_rss_bytes(pid: int) -> int:
     """The sum of each process's high-water mark of resident memory."""
     return 1024 * sum(_status_kib(member, "VmHWM") for member in tree(pid))

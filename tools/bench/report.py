@@ -101,6 +101,14 @@ def method_table(data: dict | None = None) -> str:
     rows = [
         ["Warm-up before each measured run", seconds(parameters["warmup_s"])],
         ["Each measured run", seconds(parameters["duration_s"])],
+        *(
+            [
+                f"… of `{e['method']} {e['path']}` (see its table)",
+                seconds(parameters["duration_s"] * e["duration_factor"]),
+            ]
+            for e in parameters["endpoints"]
+            if e["duration_factor"] != 1
+        ),
         ["Repetitions (order reversed each time)", str(parameters["repetitions"])],
         ["Accounts", f"1 admin, {sizes['users']} users"],
         [
@@ -209,6 +217,8 @@ def resources_table(data: dict | None = None) -> str:
                     seconds(medians["start_s"]),
                     mib(medians["idle_rss_bytes"]),
                     mib(medians["peak_rss_bytes"]),
+                    mib(medians["idle_anonymous_bytes"]),
+                    mib(medians["peak_anonymous_bytes"]),
                 ]
             )
     header = [
@@ -217,8 +227,10 @@ def resources_table(data: dict | None = None) -> str:
         "Start to first healthy response",
         "Idle RSS",
         "Peak RSS",
+        "Idle private",
+        "Peak private",
     ]
-    return _table(header, rows, "llrrr")
+    return _table(header, rows, "llrrrrr")
 
 
 def disk_table(data: dict | None = None) -> str:

@@ -7,7 +7,13 @@ import statistics
 from collections import defaultdict
 
 LOAD_METRICS = ("rps", "p50_ms", "p90_ms", "p99_ms", "cpu_us_per_request")
-SERVER_METRICS = ("start_s", "idle_rss_bytes", "peak_rss_bytes")
+SERVER_METRICS = (
+    "start_s",
+    "idle_rss_bytes",
+    "peak_rss_bytes",
+    "idle_anonymous_bytes",
+    "peak_anonymous_bytes",
+)
 
 
 def load_metrics(load: dict) -> dict[str, float]:

@@ -60,7 +60,7 @@ TARGETS = (
         )
         for endpoint, path in (
             ("session", "GET /api/v1/auths/"),
-            ("chat-list", "GET /api/v1/chats/"),
+            ("chat-list", "GET /api/v1/chats/?page=1"),
         )
         for level in (32, 128)
     ),

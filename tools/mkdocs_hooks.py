@@ -12,6 +12,7 @@ import compat_checklist
 import nox_sessions
 import roadmap
 import twin_layout
+from bench import report
 
 GENERATED = re.compile(r"^<!-- generated:(?P<name>[\w-]+) -->$", flags=re.MULTILINE)
 
@@ -23,6 +24,7 @@ RENDERERS = {
     "api-inventory": lambda: api_inventory.render_table(api_inventory.load()),
     "roadmap": lambda: roadmap.render_table(api_inventory.load()),
     "twin-layout": twin_layout.render_table,
+    **report.RENDERERS,
 }
 
 

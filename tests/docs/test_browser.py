@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
+from bench.plan import ENDPOINTS
 from pages import PAGES, SCREENSHOTS, TABS, url_path
 
 CHROMIUM = Path(os.environ.get("BROWSER_EXECUTABLE", "/usr/bin/chromium"))
@@ -28,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PATTERN_PAGE = "migration/patterns/durations/"
+COMPARISON_PAGE = "comparison/endpoints/"
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +191,22 @@ def test_search_finds_a_known_word(visit: Visit, site_url: str):
     assert visit.errors == []
 
 
+def test_the_comparison_charts_load_from_the_site(visit: Visit, site_url: str):
+    """Each endpoint's chart is an SVG the site serves, drawn by the harness."""
+    page = open_page(visit, site_url, COMPARISON_PAGE)
+    charts = page.locator('img[src*="charts/endpoint-"]')
+    assert charts.count() == len(ENDPOINTS)
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert visit.foreign == []
+    assert visit.errors == []
+
+
 @pytest.mark.parametrize(
-    ("name", "path"), [("home", ""), ("pattern-tabs", PATTERN_PAGE)]
+    ("name", "path"),
+    [("home", ""), ("pattern-tabs", PATTERN_PAGE), ("comparison", COMPARISON_PAGE)],
 )
 def test_screenshot(name: str, path: str, visit: Visit, site_url: str):
     """Saved for CI and reviewers under artifacts/screenshots/."""

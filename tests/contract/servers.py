@@ -5,8 +5,6 @@ exactly what a client would, and no test leaves state in another server.
 """
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server_process import free_port, server_env, start, stop
+
 from .stores import REDIS_URL, postgres_database, redis_namespace
 from .targets import Target
 
@@ -26,12 +26,7 @@ PYTHON_BACKEND = ROOT / "examples" / "python-backend"
 
 # Open WebUI imports torch and runs its migrations before it answers: it needs longer.
 READY_TIMEOUT = {"python": 60.0, "rust": 60.0, "upstream": 180.0}
-STOP_TIMEOUT = 10.0
 LOG_TAIL_LINES = 60
-
-# Only these variables pass from the test run to a server, so that the server sees
-# the settings a test chose and nothing a developer's shell happens to export.
-PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "USER")
 
 # Keeps Open WebUI off the network and off the local embedding model: the contract is
 # about auth, users, chats and models, and must not depend on downloads.
@@ -70,13 +65,6 @@ class Server:
             self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         )
         return "\n".join(text.splitlines()[-lines:])
-
-
-def free_port() -> int:
-    """A port nothing listens on now; the server binds it a moment later."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def command(target: Target, port: int) -> tuple[list[str], dict[str, str], Path | None]:
@@ -162,18 +150,6 @@ def wait_until_ready(process: subprocess.Popen, server: Server) -> None:
         )
 
 
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group, then SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 @contextmanager
 def running_server(
     target: Target,
@@ -192,15 +168,9 @@ def running_server(
     port = free_port()
     argv, impl_env, cwd = command(target, port)
     with ExitStack() as stack:
-        env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
-        env |= impl_env | {
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "DATA_DIR": str(data_dir),
-            "WEBUI_SECRET_KEY": secret,
-            # On everywhere, so api-key tests can run; one fresh server turns it off.
-            "ENABLE_API_KEYS": "true",
-        }
+        # API keys are on everywhere, so api-key tests can run; one fresh server
+        # turns them off.
+        env = server_env(port, data_dir, secret, impl_env | {"ENABLE_API_KEYS": "true"})
         database_url = None
         if target.postgres:
             database_url = stack.enter_context(postgres_database())
@@ -218,16 +188,7 @@ def running_server(
             database_url=database_url,
         )
         log = stack.enter_context(server.log_path.open("ab"))
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd or workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # Its own process group, so that stopping it also stops any workers.
-            start_new_session=True,
-        )
+        process = start(argv, cwd or workdir, env, log)
         stack.callback(stop, process)
         server = replace(server, pid=process.pid)
         wait_until_ready(process, server)

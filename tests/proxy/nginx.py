@@ -17,7 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from contract.servers import ROOT, free_port, stop, wait_until
+from contract.servers import ROOT, wait_until
+
+from server_process import free_port, stop
 
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = ROOT / "examples" / "parallel-run" / "nginx.conf.template"

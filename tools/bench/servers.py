@@ -1,11 +1,7 @@
 """Each benchmarked server as a real process on 127.0.0.1, timed from its start."""
 
 import http.client
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -14,12 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.plan import Mode
+from server_process import free_port, server_env, start, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 120.0
-STOP_TIMEOUT_S = 10.0
 SECRET = "bench-secret-key"
-PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
 
 
 # region: commands
@@ -53,12 +48,6 @@ def command(backend: str, workers: int, binaries: dict[str, Path]) -> tuple[list
 
 
 # endregion: commands
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def healthy(port: int) -> bool:
@@ -102,26 +91,12 @@ def serving(
     argv, own_env = command(backend, mode.server_workers(cores), binaries)
     pinned = ["taskset", "-c", mode.server_cpus] if mode.server_cpus else []
     port = free_port()
-    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
-    env |= own_env | {
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DATA_DIR": str(data_dir),
-        "WEBUI_SECRET_KEY": SECRET,
-    }
+    env = server_env(port, data_dir, SECRET, own_env)
     if backend in ("python", "hello-python"):
         argv = [*argv, "--host=127.0.0.1", f"--port={port}"]
     log = (workdir / "server.log").open("ab")
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [*pinned, *argv],
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = start([*pinned, *argv], workdir, env, log)
     try:
         while not healthy(port):
             if process.poll() is not None or (
@@ -136,13 +111,3 @@ def serving(
     finally:
         stop(process)
         log.close()
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()

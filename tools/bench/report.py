@@ -45,6 +45,7 @@ def endpoint_table(name: str, data: dict | None = None) -> str:
                         number(medians["p90_ms"]),
                         number(medians["p99_ms"]),
                         number(medians["cpu_us_per_request"]),
+                        f"{medians['failed']:,} of {medians['requests']:,}",
                     ]
                 )
     header = [
@@ -57,8 +58,9 @@ def endpoint_table(name: str, data: dict | None = None) -> str:
         "p90 ms",
         "p99 ms",
         "CPU µs per request",
+        "Failed (all repetitions)",
     ]
-    return _table(header, rows, "lllrrrrrr")
+    return _table(header, rows, "lllrrrrrrr")
 
 
 # endregion: endpoint-table

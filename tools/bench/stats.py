@@ -6,7 +6,6 @@ Every ratio on the site is a ratio of two medians of the same run file.
 import statistics
 from collections import defaultdict
 
-LOAD_METRICS = ("rps", "p50_ms", "p90_ms", "p99_ms", "cpu_us_per_request")
 SERVER_METRICS = (
     "start_s",
     "idle_rss_bytes",
@@ -25,6 +24,8 @@ def load_metrics(load: dict) -> dict[str, float]:
         "p90_ms": latency["p90"] / 1000,
         "p99_ms": latency["p99"] / 1000,
         "cpu_us_per_request": 1e6 * load["cpu_s"] / load["requests"],
+        "failed": sum(load["errors"].values()),
+        "requests": load["requests"],
     }
 
 
@@ -49,7 +50,7 @@ def medians(runs: list[dict]) -> dict:
     for (mode, backend, endpoint, level), samples in loads.items():
         result[mode][backend]["loads"][endpoint][level] = {
             metric: statistics.median(values) for metric, values in samples.items()
-        }
+        } | {"failed": sum(samples["failed"]), "requests": sum(samples["requests"])}
     return _plain(result)
 
 

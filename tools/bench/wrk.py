@@ -11,6 +11,9 @@ SCRIPT = Path(__file__).with_name("load.lua")
 MARKER = "BENCH-JSON "
 # A slow endpoint at c128 may take seconds per request; none of them may time out.
 TIMEOUT = "60s"
+# Overloaded, a server may fail a request (SQLite gives up on a write lock after
+# busy_timeout): a few are counted and shown; more mean a broken run, which stops.
+ERROR_BUDGET = 0.01
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,11 @@ def run(load: Load) -> dict:
     if len(lines) != 1:
         raise RuntimeError(f"wrk printed no summary:\n{result.stdout}{result.stderr}")
     summary = json.loads(lines[0].removeprefix(MARKER))
-    if any(summary["errors"].values()) or not summary["requests"]:
+    failed = sum(summary["errors"].values())
+    if not summary["requests"] or failed > ERROR_BUDGET * summary["requests"]:
         raise RuntimeError(
             f"{load.url} at c{load.connections}: failed requests {summary['errors']} "
-            f"of {summary['requests']}; a run with errors measures nothing:\n"
+            f"of {summary['requests']}; such a run measures errors, not the server:\n"
             f"{result.stdout}"
         )
     return summary

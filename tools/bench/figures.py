@@ -63,3 +63,10 @@ def stamp(path: Path) -> str:
     """What each chart's metadata says it was drawn from: the file and its digest."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return f"{path.name} sha256:{digest}"
+
+
+def is_full(data: dict) -> bool:
+    """Whether a run followed the method: 3 s warm-up, 10 s runs, 3 repetitions."""
+    parameters = data["parameters"]
+    method = (parameters["warmup_s"], parameters["duration_s"])
+    return method == (3, 10) and parameters["repetitions"] >= 3

@@ -320,3 +320,25 @@ RENDERERS = {
     "bench-cost": cost_table,
     **{f"bench-{e.name}": partial(endpoint_table, e.name) for e in ENDPOINTS},
 }
+
+
+def run_kind(data: dict | None = None) -> str:
+    """Whether the shown run followed the method, said before any of its figures."""
+    data = data or figures.load()
+    parameters = data["parameters"]
+    how = (
+        f"{seconds(parameters['warmup_s'])} warm-up, "
+        f"{seconds(parameters['duration_s'])} runs, "
+        f"{parameters['repetitions']} repetition(s)"
+    )
+    if figures.is_full(data):
+        return f"The shown run followed the method below: {how}."
+    return (
+        '!!! warning "A short run, not the full method"\n'
+        f"    The shown run is a `--quick` one ({how}). Its figures are noisier than "
+        "a full run's, and a ratio of medians over one repetition is a ratio of two "
+        "samples. `nox -s bench` replaces it with a full run."
+    )
+
+
+RENDERERS["bench-run-kind"] = run_kind

@@ -65,7 +65,7 @@ def endpoint_chart(data: dict, name: str, source: str) -> Path:
                 series[backend].append(medians["rps"] if medians else None)
     _bars(throughput, groups, series)
     throughput.set_title(f"{endpoint.title}: requests per second", size=9)
-    level = 4 if name == "signin" else 32
+    level = endpoint.typical_level
     percentiles = ("p50_ms", "p90_ms", "p99_ms")
     series = {
         backend: [

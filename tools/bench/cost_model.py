@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 from bench import figures
+from bench.plan import ENDPOINT
 
 # region: parameters
 # Requests per second at the busiest hour, and how they split across the endpoints:
@@ -23,7 +24,6 @@ MIX = {
 # Plan for the cores to be this busy at the peak, no busier.
 UTILISATION = 0.6
 # endregion: parameters
-LEVEL = {"signin": 4}
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ class Estimate:
 def estimate(data: dict, backend: str) -> Estimate:
     cpu = sum(
         share
-        * figures.load_medians(data, "one-core", backend, name, LEVEL.get(name, 32))[
-            "cpu_us_per_request"
-        ]
+        * figures.load_medians(
+            data, "one-core", backend, name, ENDPOINT[name].typical_level
+        )["cpu_us_per_request"]
         / 1e6
         for name, share in MIX.items()
     )

@@ -24,6 +24,11 @@ class Endpoint:
     def title(self) -> str:
         return f"{self.method} {self.path}"
 
+    @property
+    def typical_level(self) -> int:
+        """The level a single figure of this endpoint is read at: c32 where measured."""
+        return 32 if 32 in self.levels else self.levels[0]
+
 
 ENDPOINTS = (
     Endpoint("health", "GET", "/health", (1, 32, 128), "no auth, no database"),

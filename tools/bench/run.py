@@ -224,7 +224,6 @@ def measure(argv: list[str], out: Path, quick: bool) -> Path:
         workdir = Path(scratch)
         database = workdir / "seed.db"
         facts = seed.build(database)
-        hashed = _stored_hash(database)
         context = {
             "cores": cores,
             "facts": facts,
@@ -232,7 +231,7 @@ def measure(argv: list[str], out: Path, quick: bool) -> Path:
             "database": database,
             "binaries": binaries,
         }
-        bound = verify_rates(hashed, binaries)
+        bound = verify_rates(facts["password_hash"], binaries)
         runs = []
         for mode in MODES:
             for repetition in range(timing.repetitions):
@@ -251,7 +250,11 @@ def measure(argv: list[str], out: Path, quick: bool) -> Path:
             "idle_settle_s": IDLE_SETTLE_S,
             "modes": [asdict(mode) for mode in MODES],
             "endpoints": [asdict(endpoint) for endpoint in ENDPOINTS],
-            "seed": {key: value for key, value in facts.items() if key != "emails"},
+            "seed": {
+                key: value
+                for key, value in facts.items()
+                if key not in ("emails", "password_hash")
+            },
         },
         "sizes": sizes.measure(binaries),
         "bcrypt": bound,
@@ -262,8 +265,12 @@ def measure(argv: list[str], out: Path, quick: bool) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%MZ")
     path = out / f"{stamp}{'-quick' if quick else ''}.json"
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    _write(path, data)
     return path
+
+
+def _write(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 # region: site-build
@@ -284,15 +291,7 @@ def time_site_build(path: Path, builds: int) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     data["site_build_s_samples"] = samples
     data["site_build_s"] = statistics.median(samples)
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    _write(path, data)
 
 
 # endregion: site-build
-
-
-def _stored_hash(database: Path) -> str:
-    import sqlite3
-
-    with sqlite3.connect(database) as connection:
-        (hashed,) = connection.execute("SELECT password FROM auth LIMIT 1").fetchone()
-    return hashed

@@ -142,6 +142,7 @@ def build(path: Path, seed: Seed = Seed()) -> dict:
     return {
         "parameters": asdict(seed),
         "password": PASSWORD,
+        "password_hash": password_hash,
         "emails": [EMAIL.format(n) for n in range(1, seed.users + 1)],
         "bench_user": EMAIL.format(1),
         "large_chat_id": large_chat,

@@ -15,6 +15,10 @@ SERVER_METRICS = (
 )
 
 
+# Counted over every repetition, where the other figures take the median.
+COUNTS = ("failed", "requests")
+
+
 def load_metrics(load: dict) -> dict[str, float]:
     """The figures of one wrk run that the site shows."""
     latency = load["latency_us"]
@@ -49,8 +53,9 @@ def medians(runs: list[dict]) -> dict:
         result[mode][backend] = summary | {"loads": defaultdict(dict)}
     for (mode, backend, endpoint, level), samples in loads.items():
         result[mode][backend]["loads"][endpoint][level] = {
-            metric: statistics.median(values) for metric, values in samples.items()
-        } | {"failed": sum(samples["failed"]), "requests": sum(samples["requests"])}
+            metric: (sum if metric in COUNTS else statistics.median)(values)
+            for metric, values in samples.items()
+        }
     return _plain(result)
 
 

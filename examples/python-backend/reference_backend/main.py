@@ -4,6 +4,7 @@
 and differ only in their settings.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,7 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from reference_backend.env import Settings
-from reference_backend.internal.db import create_tables, make_engine, session_factory
+from reference_backend.internal.db import (
+    create_tables,
+    make_engine,
+    max_connections,
+    session_factory,
+)
 from reference_backend.internal.deps import Db
 from reference_backend.models import config, users
 from reference_backend.routers import auths, chats, models
@@ -42,6 +48,7 @@ def lifespan(settings: Settings):
         app.state.settings = settings
         app.state.activity = Throttle(settings.user_active_status_update_interval)
         app.state.sessions = session_factory(engine)
+        app.state.db_slots = asyncio.Semaphore(max_connections(settings.database_url))
         with app.state.sessions() as db:
             config.seed(db, settings)
         app.state.redis = (

@@ -5,13 +5,16 @@ exists: on a database Open WebUI created it only reads and writes rows, and on a
 empty database it creates the tables of its slice with upstream's columns and types.
 """
 
+import asyncio
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Engine, Select, Text, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from starlette.concurrency import run_in_threadpool
 
 
 class Base(DeclarativeBase):
@@ -35,24 +38,37 @@ class JSONField(TypeDecorator):
 # --8<-- [end:json-text]
 
 
+# Upstream's pools: SQLAlchemy's default on PostgreSQL, a generous one on SQLite.
+POOL_SIZE = 5
 SQLITE_POOL_SIZE = 512
+POOL_MAX_OVERFLOW = 10
 
 
 # --8<-- [start:engine]
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def max_connections(url: str) -> int:
+    """The most connections the engine for `url` opens at once."""
+    return (SQLITE_POOL_SIZE if is_sqlite(url) else POOL_SIZE) + POOL_MAX_OVERFLOW
+
+
 def make_engine(url: str, pragmas: Sequence[tuple[str, str]] = ()) -> Engine:
     """An engine for `url`; SQLite connections switch to WAL, as upstream's do.
 
     Each new SQLite connection then runs `pragmas`, the checked `(name, value)` pairs
     of `Settings.sqlite_pragmas`; PostgreSQL ignores them.
     """
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    # Upstream's SQLite pool is as generous. A sync session keeps its connection
-    # between a request's thread-pool hops: a pool smaller than the requests in flight
-    # can leave every thread waiting for a connection held by a request that waits
-    # for a thread.
+    if not is_sqlite(url):
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW
+        )
     engine = create_engine(
-        url, connect_args={"check_same_thread": False}, pool_size=SQLITE_POOL_SIZE
+        url,
+        connect_args={"check_same_thread": False},
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=POOL_MAX_OVERFLOW,
     )
 
     @event.listens_for(engine, "connect")
@@ -102,15 +118,30 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+@asynccontextmanager
+async def session_scope(
+    factory: sessionmaker[Session], slots: asyncio.Semaphore
+) -> AsyncIterator[Session]:
     """A session for one request; whatever it did not commit is rolled back.
+
+    A sync session keeps its connection across the request's trips through the
+    thread pool. Were more requests holding sessions than the pool has connections,
+    every thread could end up waiting for a connection held by a request that waits
+    for a thread. So a request first waits for one of `slots`, as many as the pool
+    has connections, on the event loop, where waiting holds no thread.
 
     Writes commit inside the model functions, before the response is built:
     FastAPI closes a `yield` dependency only after the response has been sent, too
     late for a failed commit to become the response.
     """
-    with factory() as session:
-        yield session
+    async with slots:
+        session = factory()
+        try:
+            yield session
+        finally:
+            # Closing rolls back and returns the connection: I/O, so on a thread, and
+            # shielded so that a cancelled request still gives its connection back.
+            await asyncio.shield(run_in_threadpool(session.close))
 
 
 # --8<-- [end:session]

@@ -4,7 +4,7 @@ All three live on `app.state`, set once by the lifespan in `main.py`, so tests c
 build an app with other settings without touching globals.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,13 +16,15 @@ from reference_backend.internal.db import session_scope
 
 # --8<-- [start:state]
 # Settings and Redis are attributes read, not I/O: `async def` keeps them off the
-# thread pool. The session stays a plain generator: closing it may talk to the database.
+# thread pool. The session waits there for a connection slot, and closes on a thread.
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.sessions)
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    state = request.app.state
+    async with session_scope(state.sessions, state.db_slots) as session:
+        yield session
 
 
 async def get_redis(request: Request):

@@ -4,6 +4,7 @@ Each SVG names the run file and its SHA-256 in its metadata, so a test can tell 
 chart was drawn from other data than the page's tables.
 """
 
+import math
 from pathlib import Path
 
 import matplotlib as mpl
@@ -42,7 +43,29 @@ def _bars(axes, groups: list[str], series: dict[str, list[float | None]]) -> Non
                 continue
             x = group - 0.4 + width * (index + 0.5)
             axes.bar(x, value, width, color=COLOURS[backend])
-            axes.annotate(number(value), (x, value), ha="center", va="bottom", size=7)
+            # Upright labels over bars this narrow would run into their neighbours'.
+            axes.annotate(
+                number(value),
+                (x, value),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                rotation=90,
+                size=6,
+            )
+    # Headroom for the labels over the tallest bar.
+    bottom, top = axes.get_ylim()
+    if axes.get_yscale() == "log":
+        # Bars rise from the decade below the shortest, so that each one shows.
+        drawn = [v for values in series.values() for v in values if v is not None]
+        axes.set_ylim(10 ** math.floor(math.log10(min(drawn))), max(drawn) * 3)
+        axes.yaxis.set_major_locator(mpl.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axes.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,g}"))
+        axes.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+    else:
+        axes.set_ylim(bottom, top * 1.3)
+        axes.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
     axes.set_xticks(range(len(groups)), groups, size=8)
     handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[b]) for b in series]
     axes.legend(handles, [BACKEND[b].title for b in series], fontsize=7, frameon=False)
@@ -59,7 +82,7 @@ def endpoint_chart(data: dict, name: str, source: str) -> Path:
         for level in endpoint.levels:
             if level in mode.skip_levels:
                 continue
-            groups.append(f"{mode.title.lower()}\nc{level}")
+            groups.append(f"{mode.name}\nc{level}")
             for backend in shown:
                 medians = figures.load_medians(data, mode.name, backend, name, level)
                 series[backend].append(medians["rps"] if medians else None)
@@ -74,8 +97,8 @@ def endpoint_chart(data: dict, name: str, source: str) -> Path:
         ]
         for backend in shown
     }
-    _bars(latency, ["p50", "p90", "p99"], series)
     latency.set_yscale("log")
+    _bars(latency, ["p50", "p90", "p99"], series)
     latency.set_title(f"latency in ms, one core, c{level} (log scale)", size=9)
     figure.tight_layout()
     return _save(figure, f"endpoint-{name}", source)

@@ -54,8 +54,7 @@ def _bars(axes, groups: list[str], series: dict[str, list[float | None]]) -> Non
                 rotation=90,
                 size=6,
             )
-    # Headroom for the labels over the tallest bar.
-    bottom, top = axes.get_ylim()
+    # Headroom above the tallest bar, for its label.
     if axes.get_yscale() == "log":
         # Bars rise from the decade below the shortest, so that each one shows.
         drawn = [v for values in series.values() for v in values if v is not None]
@@ -64,6 +63,7 @@ def _bars(axes, groups: list[str], series: dict[str, list[float | None]]) -> Non
         axes.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,g}"))
         axes.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
     else:
+        bottom, top = axes.get_ylim()
         axes.set_ylim(bottom, top * 1.3)
         axes.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
     axes.set_xticks(range(len(groups)), groups, size=8)

@@ -6,7 +6,7 @@ Every figure on those pages passes through this module, from the committed run t
 
 from functools import partial
 
-from bench import claims, cost_model, figures, targets
+from bench import claims, cost_model, figures, targets, wrk
 from bench.figures import backends, load_medians
 from bench.formats import megabytes, mib, number, percent, ratio, seconds
 from bench.plan import BACKEND, ENDPOINT, ENDPOINTS, MODES
@@ -112,6 +112,10 @@ def method_table(data: dict | None = None) -> str:
             if e["duration_factor"] != 1
         ),
         ["Repetitions (order reversed each time)", str(parameters["repetitions"])],
+        [
+            "Failed requests a run may have before the harness stops",
+            f"{percent(wrk.ERROR_BUDGET)} of its requests",
+        ],
         ["Accounts", f"1 admin, {sizes['users']} users"],
         [
             "Chats",
@@ -307,21 +311,6 @@ def cost_table(data: dict | None = None) -> str:
     return _table(header, rows, "lrrrrr")
 
 
-RENDERERS = {
-    "bench-setup": setup_table,
-    "bench-method": method_table,
-    "bench-targets": targets_table,
-    "bench-ceiling": ceiling_table,
-    "bench-signin": signin_table,
-    "bench-resources": resources_table,
-    "bench-disk": disk_table,
-    "bench-claims": claims_table,
-    "bench-cost-parameters": cost_parameters,
-    "bench-cost": cost_table,
-    **{f"bench-{e.name}": partial(endpoint_table, e.name) for e in ENDPOINTS},
-}
-
-
 def run_kind(data: dict | None = None) -> str:
     """Whether the shown run followed the method, said before any of its figures."""
     data = data or figures.load()
@@ -341,4 +330,17 @@ def run_kind(data: dict | None = None) -> str:
     )
 
 
-RENDERERS["bench-run-kind"] = run_kind
+RENDERERS = {
+    "bench-run-kind": run_kind,
+    "bench-setup": setup_table,
+    "bench-method": method_table,
+    "bench-targets": targets_table,
+    "bench-ceiling": ceiling_table,
+    "bench-signin": signin_table,
+    "bench-resources": resources_table,
+    "bench-disk": disk_table,
+    "bench-claims": claims_table,
+    "bench-cost-parameters": cost_parameters,
+    "bench-cost": cost_table,
+    **{f"bench-{e.name}": partial(endpoint_table, e.name) for e in ENDPOINTS},
+}

@@ -34,19 +34,6 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-def pytest_collection_modifyitems(
-    config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    """Tests against Open WebUI itself run only when it is a target: without it they
-    are deselected, which the summary reports, rather than skipped or passed."""
-    if "upstream" in distinct_impls(config):
-        return
-    needing = [item for item in items if item.get_closest_marker("needs_upstream")]
-    if needing:
-        config.hook.pytest_deselected(items=needing)
-        items[:] = [item for item in items if item not in needing]
-
-
 # --8<-- [start:pairs]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "pair" in metafunc.fixturenames:

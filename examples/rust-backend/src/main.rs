@@ -6,8 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request};
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -34,6 +37,8 @@ pub const VERSION: &str = "0.12.4";
 const NAME: &str = "Open WebUI";
 /// The header that carries each request's id, in and out.
 const REQUEST_ID: &str = "x-request-id";
+/// The largest request body read: the parallel-run proxy's `client_max_body_size`.
+const MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
 
 /// Start-up failed: the database or Redis could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -95,9 +100,10 @@ pub fn create_app(state: AppState) -> App {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state)
+        .layer(middleware::from_fn(read_body_first))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request
                 .headers()
                 .get(REQUEST_ID)
@@ -112,6 +118,31 @@ pub fn create_app(state: AppState) -> App {
     NormalizePathLayer::trim_trailing_slash().layer(router)
 }
 // --8<-- [end:create-app]
+
+// --8<-- [start:read-body-first]
+/// Read the whole request body before routing.
+///
+/// A handler that refuses a request (no session, wrong role) answers before it reads
+/// the body. hyper then closes the keep-alive connection if the rest of the body has
+/// not arrived yet, without a `Connection: close` in the answer, and a client that
+/// sends its next request on that connection sees it dropped. uvicorn discards the
+/// unread body and keeps the connection, so clients of Open WebUI never see this.
+async fn read_body_first(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        let mut response =
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
+                .into_response();
+        // The rest of the body is still on its way: this connection is done.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+// --8<-- [end:read-body-first]
 
 // --8<-- [start:cors]
 /// Starlette's `CORSMiddleware` with credentials: `*` echoes the caller's origin.

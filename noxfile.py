@@ -25,7 +25,7 @@ except ModuleNotFoundError:
 nox.needs_version = ">=2026.10.20"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_external_run = True
-nox.options.sessions = ["lint", "rust", "docs", "tests"]
+nox.options.sessions = ["lint", "rust", "docs", "tests", "upstream"]
 # Reuse session environments: `uv sync --locked` makes each one exact again anyway.
 nox.options.reuse_venv = "yes"
 
@@ -36,6 +36,8 @@ DOCKERFILES = ("examples/python-backend/Dockerfile", "examples/rust-backend/Dock
 # The Rust reference backend: its cargo package, which builds a binary of that name.
 RUST_PACKAGE = "reference-backend"
 RUST_BACKEND_DIR = "examples/rust-backend"
+# The OpenAI-compatible model provider that `+provider` targets connect.
+PROVIDER_PACKAGE = "model-provider"
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -78,15 +80,26 @@ def require_cargo(session: nox.Session) -> None:
         )
 
 
-def build_rust_backend(session: nox.Session, *, release: bool = False) -> Path:
-    """`cargo build` the Rust reference backend; return the binary's absolute path."""
+def build_rust_binaries(
+    session: nox.Session, *packages: str, release: bool = False
+) -> list[Path]:
+    """`cargo build` these packages; return their binaries' absolute paths."""
     require_cargo(session)
     profile = ["--release"] if release else []
-    session.run(
-        "cargo", "build", *profile, "-p", RUST_PACKAGE, "--locked", external=True
-    )
+    selected = [f"--package={package}" for package in packages]
+    session.run("cargo", "build", *profile, *selected, "--locked", external=True)
     target_dir = Path(os.environ.get("CARGO_TARGET_DIR", "target"))
-    return (target_dir / ("release" if release else "debug") / RUST_PACKAGE).resolve()
+    built = target_dir / ("release" if release else "debug")
+    return [(built / package).resolve() for package in packages]
+
+
+def build_test_servers(session: nox.Session) -> dict[str, str]:
+    """Build the Rust twin and the model provider; name them as the suites read them."""
+    backend, provider = build_rust_binaries(session, RUST_PACKAGE, PROVIDER_PACKAGE)
+    return {
+        "CONTRACT_RUST_BINARY": str(backend),
+        "CONTRACT_PROVIDER_BINARY": str(provider),
+    }
 
 
 # rustdoc of the Rust backend, generated into the docs so that the site links to it.
@@ -160,7 +173,7 @@ def tests(session: nox.Session) -> None:
     counts the server processes too, and the session fails below the floor.
     """
     install(session, "tests")
-    binary = build_rust_backend(session)
+    servers = build_test_servers(session)
     build_rustdoc(session)  # the docs tests build the site, which links to it
     session.run("coverage", "erase")
     targets = [f"--target={target}" for target in DEFAULT_TARGETS]
@@ -174,7 +187,7 @@ def tests(session: nox.Session) -> None:
         env={
             "CONTRACT_BACKEND_COVERAGE": str(Path("pyproject.toml").resolve()),
             "COVERAGE_FILE": str(Path(".coverage").resolve()),
-            "CONTRACT_RUST_BINARY": str(binary),
+            **servers,
         },
     )
     session.run("coverage", "combine", "--quiet")
@@ -192,20 +205,31 @@ def backend_python(session: nox.Session) -> None:
 @nox.session(name="backend-rust", venv_backend="none")
 def backend_rust(session: nox.Session) -> None:
     """Run the Rust reference backend (a release build) in the foreground, by env."""
-    binary = build_rust_backend(session, release=True)
+    (binary,) = build_rust_binaries(session, RUST_PACKAGE, release=True)
     session.chdir(RUST_BACKEND_DIR)
     session.run(str(binary), *session.posargs, external=True)
+
+
+# The contract targets beside Open WebUI: each implementation as a real deployment runs
+# it, with a model provider connected, and Open WebUI with Redis.
+UPSTREAM_TARGETS = (
+    "upstream+provider",
+    "upstream+redis",
+    "python+provider",
+    "rust+provider",
+)
 
 
 @nox.session
 def upstream(session: nox.Session) -> None:
     """Install Open WebUI 0.12.4 (several GB) and pass the contract suite against it.
 
-    Also runs the interop tests: upstream and both backends, each pair on one
-    database, in every direction.
+    Also runs the interop tests (upstream and both backends, each pair on one database,
+    in every direction) and the browser flow through Open WebUI's own frontend, with
+    and without the twin behind the parallel-run proxy.
     """
     install(session, "tests")
-    binary = build_rust_backend(session)
+    servers = build_test_servers(session)
     python = f"{UPSTREAM_VENV}/bin/python"
     if not Path(python).exists():
         session.run("uv", "venv", "--python=python3.11", UPSTREAM_VENV)
@@ -217,17 +241,14 @@ def upstream(session: nox.Session) -> None:
         "--require-hashes",
         UPSTREAM_REQUIREMENTS,
     )
-    targets = ("upstream", "upstream+redis", "python", "rust")
     session.run(
         "pytest",
         "tests/contract",
         "tests/interop",
-        *(f"--target={target}" for target in targets),
+        "tests/frontend",
+        *(f"--target={target}" for target in UPSTREAM_TARGETS),
         *session.posargs,
-        env={
-            "CONTRACT_UPSTREAM_VENV": str(Path(UPSTREAM_VENV).resolve()),
-            "CONTRACT_RUST_BINARY": str(binary),
-        },
+        env={"CONTRACT_UPSTREAM_VENV": str(Path(UPSTREAM_VENV).resolve()), **servers},
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.provider import Provider, openai_connection_env, running_provider
 
 from server_process import free_port, server_env, start, stop
 
@@ -57,6 +58,8 @@ class Server:
     secret: str
     # None means SQLite in data_dir, the default.
     database_url: str | None
+    # The model provider it is connected to, on a `+provider` target.
+    provider: Provider | None = None
     # The process group to signal; set once the process runs.
     pid: int = 0
 
@@ -178,6 +181,10 @@ def running_server(
         if target.redis:
             prefix = stack.enter_context(redis_namespace())
             env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
+        provider = None
+        if target.provider:
+            provider = stack.enter_context(running_provider(workdir / "provider"))
+            env |= openai_connection_env(provider)
         env |= dict(extra_env or {})
         server = Server(
             target=target,
@@ -186,6 +193,7 @@ def running_server(
             log_path=workdir / "server.log",
             secret=secret,
             database_url=database_url,
+            provider=provider,
         )
         log = stack.enter_context(server.log_path.open("ab"))
         process = start(argv, cwd or workdir, env, log)

@@ -1,7 +1,10 @@
 """Which servers a run tests: the `--target` option and the specs it takes.
 
-A spec is `IMPL[+postgres][+redis]`: the implementation, then the backing services it
-runs against. SQLite in DATA_DIR is the default database, and no Redis is the default.
+A spec is `IMPL[+postgres][+redis][+provider]`: the implementation, then the services
+it runs against. SQLite in DATA_DIR is the default database; no Redis and no model
+provider are the defaults. `+provider` connects the repository's OpenAI-compatible
+provider, as every real deployment has one. Open WebUI answers some routes differently
+then, and the contract must hold under the settings users run, not the minimal ones.
 """
 
 from dataclasses import dataclass
@@ -9,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 IMPLS = ("python", "upstream", "rust")
-SERVICES = ("postgres", "redis")
+SERVICES = ("postgres", "redis", "provider")
 DEFAULT_SPEC = "python"
 
 
@@ -20,6 +23,7 @@ class Target:
     impl: str
     postgres: bool = False
     redis: bool = False
+    provider: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> "Target":
@@ -32,10 +36,11 @@ class Target:
         unknown = set(services) - set(SERVICES)
         if unknown or len(set(services)) != len(services):
             raise pytest.UsageError(
-                f"--target {spec!r}: after the implementation, only +postgres and "
-                "+redis may follow, each at most once"
+                f"--target {spec!r}: after the implementation, only "
+                f"{', '.join('+' + service for service in SERVICES)} may follow, each "
+                "at most once"
             )
-        return cls(impl, postgres="postgres" in services, redis="redis" in services)
+        return cls(impl, **{service: service in services for service in SERVICES})
 
     @property
     def spec(self) -> str:
@@ -54,7 +59,7 @@ def add_target_option(parser: pytest.Parser) -> None:
         "--target",
         action="append",
         default=[],
-        metavar="IMPL[+postgres][+redis]",
+        metavar="IMPL[+postgres][+redis][+provider]",
         help=f"a server to test, IMPL in {{{','.join(IMPLS)}}}; repeatable "
         f"(default: {DEFAULT_SPEC})",
     )

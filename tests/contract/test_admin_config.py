@@ -10,7 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from . import messages, tokens
+from . import messages, shapes, tokens
 from .api import Account, signin
 from .cookies import set_cookies
 
@@ -37,6 +37,15 @@ def test_admin_config_defaults(client: httpx.Client, admin: Account) -> None:
     assert response.headers["cache-control"] == "no-store"
     config = response.json()
     assert {key: config.get(key) for key in DEFAULTS} == DEFAULTS
+
+
+@pytest.mark.kept_on_open_webui("/api/v1/auths/admin/config")
+def test_admin_config_has_every_setting_of_the_admin_panel(
+    client: httpx.Client, admin: Account
+) -> None:
+    """The admin panel shows what this returns and posts all of it back on save: a
+    server that knows fewer settings shows fewer, and drops the rest on save."""
+    assert set(read(client, admin)) == shapes.ADMIN_CONFIG
 
 
 def test_admin_config_round_trip(

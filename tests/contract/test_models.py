@@ -12,6 +12,7 @@ import pytest
 
 from . import messages, shapes
 from .api import Account
+from .servers import Server
 
 PAGE_SIZE = 30
 
@@ -273,6 +274,7 @@ def test_users_cannot_create_models(client: httpx.Client, user: Account) -> None
     assert get_model(client, user, form["id"]).status_code == 404
 
 
+@pytest.mark.no_provider
 @pytest.mark.parametrize("path", ["/api/models", "/api/v1/models"])
 def test_chat_model_list_without_connections(
     client: httpx.Client,
@@ -287,6 +289,38 @@ def test_chat_model_list_without_connections(
         response = client.get(path, headers=caller.headers)
         assert response.status_code == 200
         assert response.json() == {"data": []}
+
+
+# --8<-- [start:provider-models]
+@pytest.mark.needs_provider
+@pytest.mark.kept_on_open_webui("/api/models", "/api/v1/models")
+@pytest.mark.parametrize("path", ["/api/models", "/api/v1/models"])
+def test_chat_model_list_shows_the_providers_models(
+    server: Server, client: httpx.Client, admin: Account, user: Account, path: str
+) -> None:
+    """What the model picker shows in a real deployment: to an admin, each model the
+    connected provider lists, under its own id, tagged with its connection. A user
+    sees a provider's model only once a workspace model grants it: none here."""
+    assert server.provider is not None
+    provided = server.provider.models
+    assert provided
+
+    def listed(account: Account) -> dict[str, dict]:
+        response = client.get(path, headers=account.headers)
+        assert response.status_code == 200
+        return {model["id"]: model for model in response.json()["data"]}
+
+    for_admin = listed(admin)
+    assert set(provided) <= set(for_admin)
+    for model_id in provided:
+        model = for_admin[model_id]
+        assert (model["name"], model["object"]) == (model_id, "model")
+        assert (model["owned_by"], model["connection_type"]) == ("openai", "external")
+        assert model["urlIdx"] == 0
+    assert set(provided) & set(listed(user)) == set()
+
+
+# --8<-- [end:provider-models]
 
 
 def test_chat_model_list_needs_a_session(client: httpx.Client) -> None:

@@ -1,6 +1,7 @@
 """The unauthenticated service endpoints: health probes, version and app config."""
 
 import httpx
+import pytest
 
 from . import shapes
 from .api import Account, bearer
@@ -67,6 +68,32 @@ def test_signed_in_config_adds_auth_features(
     assert features["enable_login_form"] is True
     # Signed in, a client learns whether it may offer API keys.
     assert features["enable_api_keys"] is True
+
+
+# --8<-- [start:websocket-flag]
+@pytest.mark.kept_on_open_webui("/api/config")
+def test_config_tells_the_browser_to_use_websockets(client: httpx.Client) -> None:
+    """ENABLE_WEBSOCKET_SUPPORT is on by default. The frontend picks its Socket.IO
+    transport from this flag, and Open WebUI's Socket.IO server, which answers `/ws`,
+    refuses the polling transport: a `false` here and chat replies never arrive."""
+    features = client.get("/api/config").json()["features"]
+    assert features["enable_websocket"] is True
+
+
+# --8<-- [end:websocket-flag]
+
+
+@pytest.mark.kept_on_open_webui("/api/config")
+def test_signed_in_config_has_what_the_chat_page_reads(
+    client: httpx.Client, admin: Account, user: Account
+) -> None:
+    for account in (admin, user):
+        config = client.get("/api/config", headers=account.headers).json()
+        assert set(config) == shapes.SIGNED_IN_CONFIG
+        assert set(config["features"]) == shapes.SIGNED_IN_FEATURES
+        assert config["features"]["enable_websocket"] is True
+        assert config["default_models"] is None
+        assert set(config["permissions"]) == shapes.PERMISSION_SECTIONS
 
 
 def test_cors_preflight_from_any_origin_by_default(client: httpx.Client) -> None:

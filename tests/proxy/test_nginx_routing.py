@@ -2,7 +2,6 @@
 two Python reference backends on one database and one secret, one of them standing in
 for Open WebUI. `tests/interop/test_parallel_run.py` puts real Open WebUI behind it."""
 
-import json
 import re
 import secrets
 import uuid
@@ -13,15 +12,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from contract.api import bearer, http_client, signin, signup
-from contract.servers import ROOT, Server, running_server
+from contract.servers import Server, running_server
 from contract.targets import Target
 
 from .nginx import Proxy, check_config, running_proxy, served_by
+from .route_map import concrete_path, inventory_paths, read_route_map
 
-INVENTORY = ROOT / "docs" / "data" / "upstream-api.json"
-PATH_PARAMETER = re.compile(r"\{[^}]*\}")
-# Any value in a path parameter's place: none of upstream's fixed path segments.
-SAMPLE_PARAMETER = "sample-7f3a"
 EMAIL = "proxy-admin@example.com"
 PASSWORD = "proxy-admin-1"
 LOOPBACK_DIRECTIVE = re.compile(r"^\s*(listen|server)\s+([^\s{;]+)\s*;", re.MULTILINE)
@@ -64,27 +60,17 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         yield Deployment(twin, open_webui, proxy, client)
 
 
-def inventory_paths() -> tuple[set[str], set[str]]:
-    """Every path upstream serves, and those of them the twin serves."""
-    inventory = json.loads(INVENTORY.read_text(encoding="utf-8"))
-
-    def paths(key: str) -> set[str]:
-        return {path for routes in inventory[key].values() for _, path in routes}
-
-    return paths("upstream"), paths("python_backend")
-
-
 # --8<-- [start:routing]
-def test_every_route_goes_to_the_backend_that_serves_it(deployment: Deployment):
-    """The config routes exactly the twin's routes to the twin, by the inventory."""
-    upstream, twin = inventory_paths()
-    assert twin <= upstream
+def test_every_route_goes_to_the_backend_the_map_names(deployment: Deployment):
+    """nginx routes each of upstream's paths as the template's map says."""
+    upstream, _ = inventory_paths()
+    route_map = read_route_map()
     misrouted = {}
     for path in sorted(upstream):
-        expected = "twin" if path in twin else "open_webui"
-        response = deployment.client.get(PATH_PARAMETER.sub(SAMPLE_PARAMETER, path))
-        if served_by(response) != expected:
-            misrouted[path] = served_by(response)
+        concrete = concrete_path(path)
+        answered = served_by(deployment.client.get(concrete))
+        if answered != route_map.backend_for(concrete):
+            misrouted[path] = answered
     assert misrouted == {}
 
 

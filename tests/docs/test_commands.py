@@ -55,7 +55,7 @@ def test_every_session_the_docs_name_exists():
 
 def test_plain_nox_runs_the_sessions_ci_needs():
     defaults = {session.name for session in nox_sessions.sessions() if session.default}
-    assert defaults == {"lint", "rust", "docs", "tests"}
+    assert defaults == {"lint", "rust", "docs", "tests", "upstream"}
 
 
 def test_the_serve_command_serves_the_site_on_port_8000(tmp_path):

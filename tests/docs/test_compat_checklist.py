@@ -24,9 +24,21 @@ HEADING_ID = re.compile(r"^#{2,3} .+ \{ #(?P<anchor>[\w-]+) \}$")
 
 
 def collected_by_pytest() -> set[tuple[str, str]]:
-    """(module, function) of every test pytest collects from the suite, any target."""
+    """(module, function) of every test pytest collects from the suite, any target.
+
+    One target with a provider and one without: some tests run on only one kind.
+    """
+    targets = ["--target=python", "--target=python+provider"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/contract"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            *targets,
+            "tests/contract",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

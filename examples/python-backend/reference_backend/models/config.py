@@ -51,9 +51,11 @@ def defaults(settings: Settings) -> dict[str, Any]:
 # --8<-- [start:seed]
 def seed(db: Session, settings: Settings) -> None:
     """Insert the keys that are missing; a value already stored wins over the env."""
-    present = set(db.scalars(select(Config.key)))
+    wanted = defaults(settings)
+    stored = select(Config.key).where(Config.key.in_(list(wanted)))
+    present = set(db.scalars(stored))
     now = int(time.time())
-    for key, value in defaults(settings).items():
+    for key, value in wanted.items():
         if key not in present:
             db.add(Config(key=key, value=value, updated_at=now))
     db.commit()
@@ -68,6 +70,11 @@ def get(db: Session, key: str) -> Any:
 
 
 def get_many(db: Session, *keys: str) -> dict[str, Any]:
+    """The values of `keys`; a missing key maps to None.
+
+    Only the rows of `keys` are read: Open WebUI keeps a row per setting, hundreds of
+    them, and the requests that read a few run on every page.
+    """
     rows = db.scalars(select(Config).where(Config.key.in_(keys)))
     found = {row.key: row.value for row in rows}
     return {key: found.get(key) for key in keys}

@@ -164,6 +164,11 @@ def count_users(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(User)) or 0
 
 
+def has_users(db: Session) -> bool:
+    """Whether any account exists: one row read, where counting reads every row."""
+    return db.scalar(select(User.id).limit(1)) is not None
+
+
 def first_user_id(db: Session) -> str | None:
     """The account created first: upstream protects it from demotion and deletion."""
     # created_at has one-second resolution: an admin wins a tie, then the lower id.

@@ -206,7 +206,7 @@ def signup(form: SignupForm, response: Response, db: Db, settings: SettingsDep) 
     """Open sign-up; the very first account becomes admin and closes sign-up."""
     gates = config.get_many(db, "ui.enable_signup", "ui.enable_login_form")
     # The first account is never gated on ENABLE_SIGNUP, only on the login form.
-    signup_open = gates["ui.enable_signup"] or users.count_users(db) == 0
+    signup_open = gates["ui.enable_signup"] or not users.has_users(db)
     if not (signup_open and gates["ui.enable_login_form"]):
         raise HTTPException(403, constants.ACCESS_PROHIBITED)
     user = create_user(db, settings, form, config.get(db, "ui.default_user_role"))

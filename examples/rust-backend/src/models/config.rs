@@ -56,10 +56,18 @@ pub fn defaults(settings: &Settings) -> Vec<(&'static str, Value)> {
 /// # Errors
 /// The database failed.
 pub async fn seed(db: &Db, settings: &Settings) -> Result<(), sqlx::Error> {
-    let present: Vec<String> = sqlx::query_scalar(r#"SELECT "key" FROM config"#)
-        .fetch_all(&db.pool)
-        .await?;
-    let missing: Vec<_> = defaults(settings)
+    let defaults = defaults(settings);
+    let keys: Vec<&str> = defaults.iter().map(|(key, _)| *key).collect();
+    let sql = format!(
+        r#"SELECT "key" FROM config WHERE "key" IN ({})"#,
+        placeholders(keys.len())
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for key in &keys {
+        query = query.bind(*key);
+    }
+    let present = query.fetch_all(&db.pool).await?;
+    let missing: Vec<_> = defaults
         .into_iter()
         .filter(|(key, _)| !present.iter().any(|p| p == key))
         .collect();
@@ -75,7 +83,16 @@ pub async fn get(db: &Db, key: &str) -> Result<Option<Value>, sqlx::Error> {
     Ok(get_many(db, &[key]).await?.remove(key).flatten())
 }
 
+/// `$1, $2, …` for `count` values: an `IN` list of bound values.
+fn placeholders(count: usize) -> String {
+    let each: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    each.join(", ")
+}
+
 /// The values of `keys`; a missing key maps to `None`.
+///
+/// Only the rows of `keys` are read: Open WebUI keeps a row per setting, hundreds of
+/// them, and the requests that read a few run on every page.
 ///
 /// # Errors
 /// The database failed.
@@ -83,12 +100,21 @@ pub async fn get_many(
     db: &Db,
     keys: &[&str],
 ) -> Result<HashMap<String, Option<Value>>, sqlx::Error> {
-    let rows = sqlx::query(r#"SELECT "key", CAST(value AS TEXT) AS value FROM config"#)
-        .fetch_all(&db.pool)
-        .await?;
     let mut found: HashMap<String, Option<Value>> =
         keys.iter().map(|key| ((*key).to_owned(), None)).collect();
-    for row in rows {
+    if keys.is_empty() {
+        return Ok(found);
+    }
+    let sql = format!(
+        r#"SELECT "key", CAST(value AS TEXT) AS value FROM config
+           WHERE "key" IN ({})"#,
+        placeholders(keys.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    for row in query.fetch_all(&db.pool).await? {
         let key: String = row.try_get("key")?;
         if let Some(slot) = found.get_mut(&key) {
             *slot =

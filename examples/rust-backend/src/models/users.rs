@@ -245,6 +245,17 @@ pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
         .await
 }
 
+/// Whether any account exists: one row read, where counting reads every row.
+///
+/// # Errors
+/// The database failed.
+pub async fn has_users(db: &Db) -> Result<bool, sqlx::Error> {
+    let any: Option<String> = sqlx::query_scalar(r#"SELECT id FROM "user" LIMIT 1"#)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(any.is_some())
+}
+
 /// The account created first: upstream protects it from demotion and deletion.
 ///
 /// # Errors

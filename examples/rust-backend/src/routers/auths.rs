@@ -186,7 +186,7 @@ async fn signup(
         config::get_many(db, &["ui.enable_signup", "ui.enable_login_form"]).await?;
     let is_true = |key: &str| gates.get(key).cloned().flatten() == Some(json!(true));
     // The first account is never gated on ENABLE_SIGNUP, only on the login form.
-    let signup_open = is_true("ui.enable_signup") || users::count_users(db).await? == 0;
+    let signup_open = is_true("ui.enable_signup") || !users::has_users(db).await?;
     if !(signup_open && is_true("ui.enable_login_form")) {
         return Err(http(StatusCode::FORBIDDEN, constants::ACCESS_PROHIBITED));
     }

@@ -1,6 +1,7 @@
 //! The `config` table: seeded from the environment once, then the database wins.
 
-use crate::common::backend;
+use crate::common::{backend, send};
+use axum::http::StatusCode;
 use reference_backend::env::{Environ, Settings, database_url};
 use reference_backend::main::app_state;
 use reference_backend::models::config;
@@ -50,6 +51,88 @@ async fn a_number_round_trips_through_the_json_column() {
     for (key, value) in values {
         assert_eq!(config::get(&state.db, key).await.unwrap(), Some(value));
     }
+}
+
+#[tokio::test]
+async fn get_many_answers_none_for_missing_keys() {
+    let (state, _app, _dir) = backend(&[]).await;
+    config::upsert(&state.db, &[("auth.enable_api_keys", json!(true))])
+        .await
+        .unwrap();
+    let stored = config::get_many(&state.db, &["auth.enable_api_keys", "nope"])
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored["auth.enable_api_keys"], Some(json!(true)));
+    assert_eq!(stored["nope"], None);
+    assert_eq!(config::get(&state.db, "nope").await.unwrap(), None);
+    assert!(config::get_many(&state.db, &[]).await.unwrap().is_empty());
+}
+
+/// Open WebUI keeps hundreds of rows here; a read fetches only the keys it names.
+///
+/// A row of raw bytes stands for the others: a read that decoded it would fail.
+#[tokio::test]
+async fn reading_a_few_keys_leaves_the_other_rows_unread() {
+    let (state, _app, dir) = backend(&[]).await;
+    sqlx::query("INSERT INTO config VALUES (X'80', X'80', 0)")
+        .execute(&state.db.pool)
+        .await
+        .unwrap();
+    let stored = config::get_many(&state.db, &["ui.enable_signup", "nope"])
+        .await
+        .unwrap();
+    assert_eq!(stored["ui.enable_signup"], Some(json!(true)));
+    assert_eq!(stored["nope"], None);
+    let expiry = config::get(&state.db, "auth.jwt_expiry").await.unwrap();
+    assert_eq!(expiry, Some(json!("4w")));
+    // A restart seeds again: it reads only the keys it would add.
+    let restarted = Environ(
+        [
+            ("DATA_DIR", dir.0.display().to_string()),
+            ("WEBUI_SECRET_KEY", "test-secret".to_owned()),
+            ("JWT_EXPIRES_IN", "1h".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    );
+    let settings = Settings::from_environ(&restarted).unwrap();
+    let state = app_state(settings).await.unwrap();
+    let expiry = config::get(&state.db, "auth.jwt_expiry").await.unwrap();
+    assert_eq!(expiry, Some(json!("4w")));
+}
+
+#[tokio::test]
+async fn seeding_leaves_other_keys_alone() {
+    let (state, _app, _dir) = backend(&[]).await;
+    let values = [
+        ("rag.top_k", json!(5)),
+        ("ui.default_user_role", json!("user")),
+    ];
+    config::upsert(&state.db, &values).await.unwrap();
+    let settings = settings(&[("DEFAULT_USER_ROLE", "admin")]).unwrap();
+    config::seed(&state.db, &settings).await.unwrap();
+    for (key, value) in values {
+        assert_eq!(config::get(&state.db, key).await.unwrap(), Some(value));
+    }
+    let shown = config::get(&state.db, "auth.admin.show").await.unwrap();
+    assert_eq!(shown, Some(json!(true)));
+}
+
+/// Signup closed by the env still lets the first account in, as upstream does.
+#[tokio::test]
+async fn a_closed_signup_admits_only_the_first_account() {
+    let (_state, app, _dir) = backend(&[("ENABLE_SIGNUP", "false")]).await;
+    let form = |email: &str| json!({"name": "First", "email": email, "password": "pw-first-1"});
+    let path = "/api/v1/auths/signup";
+    let (status, first) =
+        send(&app, "POST", path, None, Some(form("first@example.com"))).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["role"], "admin");
+    let (status, _) =
+        send(&app, "POST", path, None, Some(form("second@example.com"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 // --8<-- [start:refusals]

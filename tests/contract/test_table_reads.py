@@ -126,13 +126,6 @@ ROWS_READ = """
     LEFT JOIN (SELECT relid, SUM(idx_tup_read) AS idx_tup_read
                FROM pg_stat_user_indexes GROUP BY relid) i ON i.relid = t.relid"""
 
-# Why a twin still reads a whole table on a request, until the file named is changed.
-ANONYMOUS_CONFIG = (
-    "main.py and main.rs count every user to decide `onboarding`; upstream asks "
-    "`has_users()` (EXISTS), which `users.has_users` offers both twins"
-)
-
-
 @dataclass(frozen=True)
 class Caller:
     """Who sends the hot requests, and the chat they open."""
@@ -153,14 +146,8 @@ class Hot:
     caller: str = "user"
     body: Callable[[Account], dict] | None = None
     # Tables upstream's own query for this request must scan: no index fits.
+    # Requests are batched with those that may sweep the same tables.
     may_scan: frozenset[str] = frozenset()
-    # A twin's known whole-table read, with the reason: a strict xfail on the twins.
-    twins_known: str | None = None
-
-    @property
-    def allowance(self) -> tuple[frozenset[str], str | None]:
-        """What the request may sweep: requests are batched with their like."""
-        return self.may_scan, self.twins_known
 
 
 MODELS = frozenset({"model"})
@@ -168,13 +155,7 @@ MODELS = frozenset({"model"})
 HOT = [
     Hot("session", "GET", "/api/v1/auths/"),
     Hot("config", "GET", "/api/config"),
-    Hot(
-        "config anonymous",
-        "GET",
-        "/api/config",
-        caller="anonymous",
-        twins_known=ANONYMOUS_CONFIG,
-    ),
+    Hot("config anonymous", "GET", "/api/config", caller="anonymous"),
     Hot("chat list page", "GET", "/api/v1/chats/?page=1"),
     Hot("chat list", "GET", "/api/v1/chats/"),
     Hot("pinned chats", "GET", "/api/v1/chats/pinned"),
@@ -318,12 +299,11 @@ def reads(on_postgres: Server) -> dict[str, Reads]:
             }
 
         found: dict[str, Reads] = {}
-        for allowance in dict.fromkeys(hot.allowance for hot in HOT):
-            together = [hot for hot in HOT if hot.allowance == allowance]
+        for may_scan in dict.fromkeys(hot.may_scan for hot in HOT):
+            together = [hot for hot in HOT if hot.may_scan == may_scan]
             read = batch(together)
             found |= read
             rows_read = read[together[0].name].rows_read
-            may_scan = allowance[0]
             swept = any(
                 rows >= FEW
                 for table, rows in rows_read.items()
@@ -340,11 +320,8 @@ def test_a_hot_request_reads_few_rows_of_each_table(
     hot: Hot,
     reads_target: Target,
     reads: dict[str, Reads],
-    request: pytest.FixtureRequest,
 ) -> None:
     """On a database filled like upstream's, a request reads few rows of each table."""
-    if hot.twins_known and reads_target.impl != "upstream":
-        request.applymarker(pytest.mark.xfail(reason=hot.twins_known, strict=True))
     found = reads[hot.name]
     assert found.status == 200, found.text
     swept = {

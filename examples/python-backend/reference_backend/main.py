@@ -171,7 +171,7 @@ def public_config(request: Request, db: Session) -> dict:
         "features": features,
     }
     if user is None:
-        return {"onboarding": True, **body} if users.count_users(db) == 0 else body
+        return {"onboarding": True, **body} if not users.has_users(db) else body
     features["enable_api_keys"] = stored["auth.enable_api_keys"]
     return {**body, "permissions": stored["user.permissions"]}
 

@@ -242,7 +242,7 @@ async fn public_config(
     if user.is_some() {
         features["enable_api_keys"] = value("auth.enable_api_keys");
         body["permissions"] = value("user.permissions");
-    } else if users::count_users(db).await? == 0 {
+    } else if !users::has_users(db).await? {
         body["onboarding"] = json!(true);
     }
     body["features"] = features;

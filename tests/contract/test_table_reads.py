@@ -126,6 +126,7 @@ ROWS_READ = """
     LEFT JOIN (SELECT relid, SUM(idx_tup_read) AS idx_tup_read
                FROM pg_stat_user_indexes GROUP BY relid) i ON i.relid = t.relid"""
 
+
 @dataclass(frozen=True)
 class Caller:
     """Who sends the hot requests, and the chat they open."""

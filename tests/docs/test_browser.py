@@ -1,10 +1,6 @@
-"""The built site in Debian's headless Chromium, served on 127.0.0.1.
+"""The built site in Debian's headless Chromium (`support.browser`), served on
+127.0.0.1."""
 
-Playwright drives /usr/bin/chromium, or the browser BROWSER_EXECUTABLE names (GitHub's
-runners ship Google Chrome too); it never downloads a browser of its own.
-"""
-
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,40 +8,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route
+from support.browser import launched_chromium
 
 from bench.plan import ENDPOINTS
 from pages import PAGES, SCREENSHOTS, TABS, url_path
 
-CHROMIUM = Path(os.environ.get("BROWSER_EXECUTABLE", "/usr/bin/chromium"))
-# Without the background-networking flags Chromium calls Google at start-up.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PATTERN_PAGE = "migration/patterns/durations/"
 COMPARISON_PAGE = "comparison/endpoints/"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium "
-            "(apt-get install chromium), or set BROWSER_EXECUTABLE to another "
-            "Chromium or Chrome; .ci/run installs it on CI machines"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @dataclass

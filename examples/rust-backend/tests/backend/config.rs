@@ -1,8 +1,11 @@
 //! The `config` table: seeded from the environment once, then the database wins.
 
+use std::path::Path;
+
 use crate::common::{backend, send};
 use axum::http::StatusCode;
 use reference_backend::env::{Environ, Settings, database_url};
+use reference_backend::internal::deps::AppState;
 use reference_backend::main::app_state;
 use reference_backend::models::config;
 use serde_json::json;
@@ -17,24 +20,30 @@ async fn a_first_start_seeds_the_environment() {
 }
 
 // --8<-- [start:stored-values-win]
+/// The backend started again on the same `DATA_DIR`, with another `JWT_EXPIRES_IN`.
+async fn restart(data_dir: &Path, jwt_expires_in: &str) -> AppState {
+    let environ = Environ(
+        [
+            ("DATA_DIR", data_dir.display().to_string()),
+            ("WEBUI_SECRET_KEY", "test-secret".to_owned()),
+            ("JWT_EXPIRES_IN", jwt_expires_in.to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    );
+    app_state(Settings::from_environ(&environ).unwrap())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn stored_values_win_over_the_environment_on_a_restart() {
     let (state, _app, dir) = backend(&[]).await;
     config::upsert(&state.db, &[("auth.jwt_expiry", json!("1h"))])
         .await
         .unwrap();
-    let restarted = Environ(
-        [
-            ("DATA_DIR", dir.0.display().to_string()),
-            ("WEBUI_SECRET_KEY", "test-secret".to_owned()),
-            ("JWT_EXPIRES_IN", "2d".to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect(),
-    );
-    let settings = Settings::from_environ(&restarted).unwrap();
-    let state = app_state(settings).await.unwrap();
+    let state = restart(&dir.0, "2d").await;
     let expiry = config::get(&state.db, "auth.jwt_expiry").await.unwrap();
     assert_eq!(expiry, Some(json!("1h")));
 }
@@ -87,18 +96,7 @@ async fn reading_a_few_keys_leaves_the_other_rows_unread() {
     let expiry = config::get(&state.db, "auth.jwt_expiry").await.unwrap();
     assert_eq!(expiry, Some(json!("4w")));
     // A restart seeds again: it reads only the keys it would add.
-    let restarted = Environ(
-        [
-            ("DATA_DIR", dir.0.display().to_string()),
-            ("WEBUI_SECRET_KEY", "test-secret".to_owned()),
-            ("JWT_EXPIRES_IN", "1h".to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect(),
-    );
-    let settings = Settings::from_environ(&restarted).unwrap();
-    let state = app_state(settings).await.unwrap();
+    let state = restart(&dir.0, "1h").await;
     let expiry = config::get(&state.db, "auth.jwt_expiry").await.unwrap();
     assert_eq!(expiry, Some(json!("4w")));
 }

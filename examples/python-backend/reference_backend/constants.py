@@ -69,3 +69,17 @@ INVALID_AUTH_REQUEST = "Invalid authentication request."
 BACKGROUND_NOT_ACCESSIBLE = "Background image is not accessible."
 AVATAR_NOT_ACCESSIBLE = "Avatar or animation file is not accessible. Upload it again."
 # endregion: model-messages
+
+# The model provider path (`routers/openai.py`, `routers/completions.py`).
+SERVER_CONNECTION_ERROR = "Open WebUI: Server Connection Error"
+OPENAI_DISABLED = "OpenAI API is disabled"
+MODEL_NOT_FOUND = "Model not found"
+CONNECTION_NOT_FOUND = "Connection not found"
+UI_MODE = (
+    "This backend answers API-mode completions only: a request with a session_id "
+    "streams over Socket.IO, which Open WebUI serves."
+)
+
+
+def model_not_found(name: str = "") -> str:
+    return f"Model '{name}' was not found"

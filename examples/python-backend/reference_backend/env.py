@@ -6,6 +6,7 @@ default behaviour by not existing here.
 """
 
 import base64
+import json
 import os
 import re
 import secrets
@@ -45,6 +46,16 @@ class Settings:
     redis_key_prefix: str
     sqlite_pragmas: tuple[tuple[str, str], ...]
     user_active_status_update_interval: float
+    # The OpenAI-compatible connections a first start seeds into the config table.
+    enable_openai_api: bool
+    openai_api_base_urls: tuple[str, ...]
+    openai_api_keys: tuple[str, ...]
+    openai_api_configs: dict
+    # Seconds; None waits for ever, as upstream does when the variable is empty.
+    aiohttp_client_timeout: int | None
+    aiohttp_client_timeout_model_list: int | None
+    # How long one user's gathered provider model list is reused, in seconds.
+    models_cache_ttl: int | None
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -90,6 +101,22 @@ class Settings:
             user_active_status_update_interval=number_or(
                 env.get("DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL", "60"), 60.0
             ),
+            # Only "true" (any case) enables, not upstream's other true strings.
+            enable_openai_api=env.get("ENABLE_OPENAI_API", "True").lower() == "true",
+            openai_api_base_urls=openai_base_urls(env),
+            openai_api_keys=openai_keys(env),
+            openai_api_configs=openai_configs(env),
+            aiohttp_client_timeout=seconds_or(
+                env.get("AIOHTTP_CLIENT_TIMEOUT", ""), 300
+            ),
+            aiohttp_client_timeout_model_list=seconds_or(
+                env.get(
+                    "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST",
+                    env.get("AIOHTTP_CLIENT_TIMEOUT_OPENAI_MODEL_LIST", "10"),
+                ),
+                10,
+            ),
+            models_cache_ttl=seconds_or(env.get("MODELS_CACHE_TTL", "1"), 1),
         )
 
 
@@ -121,6 +148,55 @@ def number_or(value: str, default: float) -> float:
 
 
 # --8<-- [end:environ]
+
+
+# --8<-- [start:openai-connections]
+OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
+
+
+def openai_base_urls(env: dict[str, str]) -> tuple[str, ...]:
+    """`OPENAI_API_BASE_URLS`, `;`-separated; else `OPENAI_API_BASE_URL`; else OpenAI.
+
+    An empty entry means OpenAI's own URL. Only the single-URL variable loses a
+    trailing slash, as upstream has it.
+    """
+    urls = env.get("OPENAI_API_BASE_URLS", "")
+    if not urls:
+        urls = env.get("OPENAI_API_BASE_URL", "").removesuffix("/")
+    return tuple(url.strip() if url else OPENAI_DEFAULT_URL for url in urls.split(";"))
+
+
+def openai_keys(env: dict[str, str]) -> tuple[str, ...]:
+    """`OPENAI_API_KEYS`, else `OPENAI_API_KEY`, `;`-separated.
+
+    Not yet one per URL: upstream pads or truncates the stored list when it first
+    gathers the models (`utils/models.connections`).
+    """
+    keys = env.get("OPENAI_API_KEYS", "") or env.get("OPENAI_API_KEY", "")
+    return tuple(key.strip() for key in keys.split(";"))
+
+
+def openai_configs(env: dict[str, str]) -> dict:
+    """`OPENAI_API_CONFIGS`, a JSON object per connection; anything else is ignored."""
+    try:
+        configs = json.loads(env.get("OPENAI_API_CONFIGS", "") or "{}")
+    except ValueError:
+        return {}
+    return configs if isinstance(configs, dict) else {}
+
+
+def seconds_or(value: str, default: int) -> int | None:
+    """Upstream's timeouts: empty is None (no limit), an integer is seconds, and
+    anything else reads as the default."""
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+# --8<-- [end:openai-connections]
 
 
 # --8<-- [start:sqlite-pragmas]

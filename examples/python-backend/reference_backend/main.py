@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import redis
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -26,19 +27,37 @@ from reference_backend.internal.db import (
 )
 from reference_backend.internal.deps import Db
 from reference_backend.models import config, users
-from reference_backend.routers import auths, chats, models
+from reference_backend.routers import auths, chats, completions, models, openai
 from reference_backend.routers import users as users_router
 from reference_backend.utils.auth import decode_token, is_valid_token, request_token
 from reference_backend.utils.misc import Throttle, json_safe
+from reference_backend.utils.models import ModelRegistry
 
 # The API this backend reproduces; clients branch on it.
 VERSION = "0.12.4"
 NAME = "Open WebUI"
 
 
+# --8<-- [start:http-client]
+# Upstream's shared aiohttp pool: at most 100 connections, 30 to one host.
+POOL = httpx.Limits(max_connections=100, max_keepalive_connections=30)
+
+
+def http_client() -> httpx.AsyncClient:
+    """The process's one outbound client, whose pool keeps provider connections open.
+
+    It has no timeout of its own: each request passes the one its settings give.
+    """
+    return httpx.AsyncClient(limits=POOL, timeout=None)
+
+
+# --8<-- [end:http-client]
+
+
 # --8<-- [start:lifespan]
 def lifespan(settings: Settings):
-    """Open the database (creating missing tables) and Redis for the app's lifetime."""
+    """Open the database (creating missing tables), Redis and the HTTP client for
+    the app's lifetime."""
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +75,9 @@ def lifespan(settings: Settings):
             if settings.redis_url
             else None
         )
-        yield
+        app.state.models = ModelRegistry()
+        async with http_client() as app.state.http:
+            yield
         if app.state.redis is not None:
             app.state.redis.close()
         engine.dispose()
@@ -84,6 +105,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(chats.router, prefix="/api/v1/chats", tags=["chats"])
     app.include_router(models.router, prefix="/api/v1/models", tags=["models"])
     app.include_router(models.openai_router, prefix="/api", tags=["models"])
+    app.include_router(completions.router, prefix="/api", tags=["chat"])
+    app.include_router(openai.router, prefix="/openai", tags=["openai"])
     app.add_exception_handler(RequestValidationError, validation_error)
     return app
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from reference_backend.internal.db import Base, one_page
 from reference_backend.models.chat_messages import ChatMessage, upsert_message
 from reference_backend.models.shared_chats import SharedChat
-from reference_backend.utils.misc import SanitizedForm
+from reference_backend.utils.misc import SanitizedForm, json_safe
 
 CHATS_PER_PAGE = 60
 DEFAULT_TITLE = "New Chat"
@@ -610,3 +610,186 @@ def delete_chats_by_user_id(db: Session, user_id: str) -> None:
 
 
 # --8<-- [end:delete]
+
+
+# --8<-- [start:upsert-message]
+def output_text(output) -> str:
+    """The text of an `output` list: its message items' text parts, one per line."""
+    texts = []
+    for item in output if isinstance(output, list) else []:
+        if not isinstance(item, dict) or item.get("type") != "message":
+            continue
+        parts = item.get("content") if isinstance(item.get("content"), list) else []
+        text = "".join(
+            str(part["text"])
+            for part in parts
+            if isinstance(part, dict) and part.get("text") is not None
+        )
+        if text.strip():
+            texts.append(text)
+    return "\n".join(texts)
+
+
+def put_in_history(history: dict, message_id: str, message: dict) -> dict:
+    """Merge `message` into the tree; a new one becomes the current message.
+
+    A new message without a parent takes the one that already lists it as a child,
+    and without a role, the role that answers its parent's.
+    """
+    messages = history.setdefault("messages", {})
+    if message_id in messages:
+        messages[message_id] = {**messages[message_id], **message}
+    else:
+        parent_id = message.get("parentId") or next(
+            (
+                other_id
+                for other_id, other in messages.items()
+                if message_id in (other.get("childrenIds") or [])
+            ),
+            None,
+        )
+        parent = messages.get(parent_id) if parent_id else None
+        role = message.get("role") or (
+            "user" if parent and parent.get("role") == "assistant" else "assistant"
+        )
+        children = message.get("childrenIds")
+        messages[message_id] = {
+            **message,
+            "id": message.get("id") or message_id,
+            "parentId": parent_id,
+            "childrenIds": children if isinstance(children, list) else [],
+            "role": role,
+            "timestamp": message.get("timestamp") or int(time.time()),
+        }
+        history["currentId"] = message_id
+    parent = messages.get(messages[message_id].get("parentId") or "")
+    if isinstance(parent, dict):
+        siblings = parent.setdefault("childrenIds", [])
+        if message_id not in siblings:
+            siblings.append(message_id)
+    return messages[message_id]
+
+
+def save_message(
+    db: Session, chat_id: str, message_id: str, message: dict, *, touch: bool = True
+) -> None:
+    """Write one message into the chat's JSON tree and its `chat_message` row.
+
+    The content is the output's text when the message brings none. The chat row is
+    locked while it is rewritten, so two replies finishing at once both stay.
+    """
+    if not message.get("content") and (text := output_text(message.get("output"))):
+        message = {**message, "content": text}
+    message = json_safe(message)
+    chat = db.get(Chat, chat_id, with_for_update=True)
+    if chat is None:
+        return
+    body = copy.deepcopy(chat.chat or {})
+    repair_current_id(body)
+    saved = put_in_history(body.setdefault("history", {}), message_id, message)
+    upsert_message(db, chat_id, message_id, saved.get("user_id") or chat.user_id, saved)
+    chat.chat, chat.title = body, body.get("title", DEFAULT_TITLE)
+    chat.current_message_id = current_message_id(body)
+    if touch:
+        chat.updated_at = int(time.time())
+    db.commit()
+
+
+# --8<-- [end:upsert-message]
+
+
+# --8<-- [start:chat-turn]
+class TurnRefusedError(Exception):
+    """A turn the chat cannot take, with upstream's status and detail."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+INVALID_TURN = "Message already exists or has an invalid ID."
+ONLY_USER_MESSAGES = "You can only regenerate replies to user messages."
+
+
+def is_fresh_reply(message: dict | None, owner_id: str, user_id: str) -> bool:
+    """Whether a stored message may take the reply: none yet, or an empty one."""
+    return message is None or (
+        message.get("role") == "assistant"
+        and not (message.get("done") or message.get("content") or message.get("output"))
+        and (message.get("user_id") or owner_id) == user_id
+    )
+
+
+def insert_turn(
+    db: Session, chat: Chat, user, user_message: dict, reply_id, model_id: str
+) -> None:
+    """Add the user's message (when sent) and an empty reply to answer it.
+
+    The reply is what the completion fills in at the end. Ids must be new or name
+    an empty reply of the caller's, and the user message must hang where it says.
+    """
+    body = copy.deepcopy(chat.chat or {})
+    history = body.get("history") or {"messages": {}, "currentId": None}
+    messages = history.setdefault("messages", {})
+    user_message_id = user_message.get("id")
+    ids = [user_message_id, reply_id] if user_message else [reply_id]
+    if not all(isinstance(each, str) and each for each in ids) or len(set(ids)) < len(
+        ids
+    ):
+        raise TurnRefusedError(409, INVALID_TURN)
+    reply = messages.get(reply_id)
+    if not is_fresh_reply(reply, chat.user_id, user.id) or (
+        reply and user_message and reply.get("parentId") != user_message_id
+    ):
+        raise TurnRefusedError(409, INVALID_TURN)
+    now = int(time.time())
+    turn = {}
+    if user_message:
+        existing = messages.get(user_message_id)
+        if existing and existing.get("role") != "user":
+            raise TurnRefusedError(403, ONLY_USER_MESSAGES)
+        parent_id = (existing or user_message).get("parentId")
+        if parent_id is not None and parent_id not in messages:
+            raise TurnRefusedError(409, "Parent message no longer exists.")
+        message = existing or {
+            **json_safe(user_message),
+            "id": user_message_id,
+            "parentId": parent_id,
+            "role": "user",
+            "childrenIds": [],
+            "timestamp": now,
+            "user_id": user.id,
+            "user": {"id": user.id, "name": user.name},
+        }
+        turn[user_message_id] = put_in_history(history, user_message_id, message)
+    turn[reply_id] = put_in_history(
+        history,
+        reply_id,
+        {
+            "id": reply_id,
+            "parentId": user_message_id,
+            "childrenIds": [],
+            "role": "assistant",
+            "content": "",
+            "done": False,
+            "model": model_id,
+            "modelIdx": None,
+            "timestamp": now,
+            "user_id": user.id,
+        },
+    )
+    body["history"] = history
+    body["models"] = user_message.get("models") or [model_id]
+    chat.chat, chat.current_message_id, chat.updated_at = (
+        body,
+        history["currentId"],
+        now,
+    )
+    for message_id, message in turn.items():
+        upsert_message(
+            db, chat.id, message_id, message.get("user_id") or chat.user_id, message
+        )
+    db.commit()
+
+
+# --8<-- [end:chat-turn]

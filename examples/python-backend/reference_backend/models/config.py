@@ -42,6 +42,11 @@ def defaults(settings: Settings) -> dict[str, Any]:
         "auth.enable_api_keys": settings.enable_api_keys,
         "auth.admin.show": True,
         "user.permissions": DEFAULT_PERMISSIONS,
+        # Upstream stores the key list as the environment gave it, unpadded.
+        "openai.enable": settings.enable_openai_api,
+        "openai.api_base_urls": list(settings.openai_api_base_urls),
+        "openai.api_keys": list(settings.openai_api_keys),
+        "openai.api_configs": settings.openai_api_configs,
     }
 
 

@@ -4,10 +4,11 @@ Model ids may contain `/` (`org/model`), so they travel in the query string or
 the body, never in the path.
 """
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from reference_backend import constants
-from reference_backend.internal.deps import Db
+from reference_backend.internal.deps import Db, in_session
+from reference_backend.models import config
 from reference_backend.models import models as workspace
 from reference_backend.models.models import (
     MAX_ID_LENGTH,
@@ -18,7 +19,13 @@ from reference_backend.models.models import (
     ModelParams,
 )
 from reference_backend.models.users import User, UserModel
-from reference_backend.utils.auth import VerifiedUser, get_verified_user, user_may
+from reference_backend.utils.auth import (
+    AdminUser,
+    VerifiedUser,
+    get_verified_user,
+    user_may,
+)
+from reference_backend.utils.models import all_models, listed, provider_models
 
 router = APIRouter()
 openai_router = APIRouter(dependencies=[Depends(get_verified_user)])
@@ -196,15 +203,24 @@ def delete_model(form: ModelIdForm, user: VerifiedUser, db: Db) -> bool:
 # --8<-- [start:openai-list]
 @openai_router.get("/models")
 @openai_router.get("/v1/models")
-def list_chat_models(refresh: bool = False) -> dict:
-    """The models a chat can use, as `{"data": [...]}`.
-
-    Upstream builds this list from its Ollama and OpenAI connections and only then
-    adds workspace models on top of the provider models found. This backend has no
-    connections, so, like upstream with both disabled, it lists nothing: not even
-    workspace models. `refresh` is accepted (and validated) for compatibility.
-    """
-    return {"data": []}
+async def list_chat_models(
+    request: Request, user: VerifiedUser, refresh: bool = False
+) -> dict:
+    """The models a chat can use, as `{"data": [...]}`: the connections' models,
+    then workspace models, as `user` may see them, in the admin's order."""
+    models = await all_models(request, user, refresh=refresh)
+    order = await in_session(request, config.get, "ui.model_order_list")
+    return {"data": listed(models, user, order)}
 
 
 # --8<-- [end:openai-list]
+
+
+# --8<-- [start:base-list]
+@openai_router.get("/models/base")
+async def list_base_models(request: Request, admin: AdminUser) -> dict:
+    """The connections' own models, before any workspace model is applied."""
+    return {"data": list((await provider_models(request, admin)).values())}
+
+
+# --8<-- [end:base-list]

@@ -1,0 +1,272 @@
+"""`/api/chat/completions`: a chat with any listed model, in API mode.
+
+API mode is how scripts and API-key clients call upstream's `main.chat_completion`:
+the reply comes in this request's response. The browser's UI mode (a request with
+a `session_id`) answers at once and streams over Socket.IO, which this backend does
+not serve: the parallel run keeps those requests on Open WebUI.
+"""
+
+import copy
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from reference_backend import constants
+from reference_backend.internal.deps import in_session
+from reference_backend.models import chats, config
+from reference_backend.models.chat_messages import normalize_usage
+from reference_backend.models.models import Model, get_model
+from reference_backend.models.users import UserModel
+from reference_backend.routers import openai
+from reference_backend.utils.auth import VerifiedUser
+from reference_backend.utils.models import all_models, may_use
+from reference_backend.utils.payload import apply_params, merge_params
+from reference_backend.utils.streaming import with_error_frame
+
+router = APIRouter()
+
+# Keys of the frontend's request that are Open WebUI's, not the provider's.
+OPEN_WEBUI_KEYS = (
+    "model_item",
+    "background_tasks",
+    "new_chat",
+    "message_ids",
+    "parent_message",
+    "chat_variables",
+    "tool_servers",
+    "automation_id",
+    "assistant_message_id",
+    "regeneration_message_id",
+    "folder_id",
+    "filter_ids",
+    "variables",
+    "features",
+    "tool_ids",
+    "terminal_id",
+    "files",
+    "skill_ids",
+    "regeneration_prompt",
+    "params",
+)
+# Chats whose id starts so live in the browser only.
+UNSAVED_CHAT_PREFIXES = ("local:", "channel:")
+
+
+# --8<-- [start:ui-mode]
+def refuse_ui_mode(form_data: dict) -> None:
+    """A browser's request: its reply would go over Socket.IO, so it is not taken."""
+    if form_data.get("session_id"):
+        raise HTTPException(400, constants.UI_MODE)
+
+
+# --8<-- [end:ui-mode]
+
+
+# --8<-- [start:chat-completion]
+def model_params(db: Session, row: Model | None) -> dict:
+    """The admin's default parameters under the workspace model's own."""
+    defaults = copy.deepcopy(config.get(db, "models.default_params") or {})
+    params = merge_params(defaults, dict(row.params or {}) if row else {})
+    params.pop("model_controls", None)
+    return params
+
+
+def requested_params(form_data: dict) -> dict:
+    params = form_data.get("params") or {}
+    if not isinstance(params, dict):
+        raise HTTPException(400, "params must be an object.")
+    controls = params.get("model_controls", {})
+    if not isinstance(controls, dict):
+        raise HTTPException(400, "Model control options must be keyed by model.")
+    return {
+        key: value
+        for key, value in params.items()
+        if value is not None and key != "model_controls"
+    }
+
+
+async def checked_model(request: Request, user: UserModel, model_id) -> tuple:
+    """The listed model and its row, if `user` may use it; else upstream's 400."""
+    registry = request.app.state.models
+    if not registry.models:
+        await all_models(request, user)
+    model = registry.models.get(model_id) if isinstance(model_id, str) else None
+    if model is None:
+        raise HTTPException(400, constants.MODEL_NOT_FOUND)
+    row = await in_session(request, get_model, model_id)
+    if not await in_session(request, may_use, user, row) or (
+        row and row.base_model_id and row.base_model_id not in registry.models
+    ):
+        raise HTTPException(400, constants.MODEL_NOT_FOUND)
+    return model, row
+
+
+@router.post("/chat/completions")
+@router.post("/v1/chat/completions")
+async def chat_completion(request: Request, form_data: dict, user: VerifiedUser) -> Any:
+    """Check the model, merge its settings into the request, and relay it."""
+    refuse_ui_mode(form_data)
+    model, row = await checked_model(request, user, form_data.get("model"))
+    params = await in_session(request, model_params, row)
+    if params.get("stream_response") is not None:
+        form_data["stream"] = params["stream_response"]
+    params = merge_params(params, requested_params(form_data))
+    capabilities = ((model.get("info") or {}).get("meta") or {}).get("capabilities")
+    if form_data.get("stream") and (capabilities or {}).get("usage"):
+        form_data["stream_options"] = {
+            **(form_data.get("stream_options") or {}),
+            "include_usage": True,
+        }
+    target = await chat_target(request, user, form_data)
+    payload = {k: v for k, v in form_data.items() if k not in OPEN_WEBUI_KEYS}
+    response = await relayed(request, apply_params(params, payload), user, target)
+    if isinstance(response, StreamingResponse) and target is None:
+        return StreamingResponse(
+            with_error_frame(response.body_iterator), headers=dict(response.headers)
+        )
+    if target is not None:
+        return await save_reply(request, target, response)
+    return response
+
+
+# --8<-- [end:chat-completion]
+
+
+# --8<-- [start:save-message]
+async def chat_target(
+    request: Request, user: UserModel, form_data: dict
+) -> tuple[str, str] | None:
+    """With `chat_id` and a message `id`, where the reply goes: (chat, message).
+
+    The chat must be the caller's; the user message (when sent) and an empty reply
+    are added to it now, and the reply is filled in once, at the end.
+    """
+    chat_id = form_data.pop("chat_id", None) or ""
+    message_id = form_data.pop("id", None)
+    user_message = form_data.pop("user_message", None) or {}
+    form_data.pop("parent_id", None)
+    form_data.pop("session_id", None)
+    if not chat_id or not isinstance(chat_id, str):
+        return None
+    if chat_id.startswith(UNSAVED_CHAT_PREFIXES):
+        return (chat_id, message_id) if message_id else None
+    if not isinstance(user_message, dict):
+        raise HTTPException(400, "user_message must be an object.")
+    await in_session(
+        request, add_turn, chat_id, user, user_message, message_id, form_data["model"]
+    )
+    return chat_id, message_id
+
+
+def add_turn(
+    db: Session, chat_id: str, user: UserModel, user_message: dict, message_id, model_id
+) -> None:
+    chat = chats.get_user_chat(db, chat_id, user.id)
+    if chat is None:
+        raise HTTPException(404, constants.NOT_FOUND)
+    try:
+        chats.insert_turn(db, chat, user, user_message, message_id, model_id)
+    except chats.TurnRefusedError as refused:
+        raise HTTPException(refused.status, refused.detail) from refused
+
+
+async def relayed(
+    request: Request, payload: dict, user: UserModel, target: tuple | None
+) -> Any:
+    """The relay's answer; a refusal is written into the reply first, if any."""
+    try:
+        response = await openai.generate_chat_completion(request, payload, user)
+    except HTTPException as error:
+        await save(request, target, {"error": {"content": error.detail}, "done": True})
+        raise
+    if isinstance(response, Response) and response.status_code >= 400:
+        detail = error_detail(response.body, response.status_code)
+        await save(request, target, {"error": {"content": detail}, "done": True})
+    return response
+
+
+def error_detail(body: bytes, status: int) -> str:
+    """The message inside a provider's error body, as upstream digs it out."""
+    text = body.decode(errors="replace")
+    try:
+        detail = json.loads(text)
+    except ValueError:
+        return text.strip() or f"Provider returned HTTP {status}"
+    while isinstance(detail, dict):
+        key = next((k for k in ("error", "message", "detail") if k in detail), None)
+        if key is None:
+            return str(detail)
+        detail = detail[key]
+    return detail if isinstance(detail, str) else str(detail)
+
+
+def reply(content: str, usage: Any) -> dict:
+    """The finished assistant message: its text as one output item, and its usage."""
+    output = [
+        {
+            "type": "message",
+            "id": f"msg_{uuid.uuid4().hex[:24]}",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": content}],
+        }
+    ]
+    usage = normalize_usage(usage)
+    return {"done": True, "output": output, **({"usage": usage} if usage else {})}
+
+
+async def streamed_reply(lines: AsyncIterator[bytes]) -> dict:
+    """Read a relayed stream to its end and gather the text and usage it carried."""
+    parts, usage = [], None
+    async for line in lines:
+        data = line.decode(errors="replace").strip().removeprefix("data:").strip()
+        if not data or data == "[DONE]":
+            continue
+        try:
+            event = json.loads(data)
+        except ValueError:
+            continue
+        if not isinstance(event, dict):
+            continue
+        usage = event.get("usage") or usage
+        for choice in event.get("choices") or []:
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            if isinstance(delta, dict) and isinstance(delta.get("content"), str):
+                parts.append(delta["content"])
+    return reply("".join(parts), usage)
+
+
+async def save_reply(request: Request, target: tuple[str, str], response: Any) -> Any:
+    """Consume the provider's answer, then save the assistant message once.
+
+    A stream is read here to its end and the response is `null`, as upstream's is
+    for a chat without a browser to stream to; JSON is saved and returned.
+    """
+    if isinstance(response, StreamingResponse):
+        await save(request, target, await streamed_reply(response.body_iterator))
+        return None
+    if isinstance(response, dict):
+        choices = response.get("choices") or []
+        message = (choices[0].get("message") or {}) if choices else {}
+        if content := message.get("content"):
+            await save(
+                request,
+                target,
+                {"role": "assistant", **reply(content, response.get("usage"))},
+            )
+    return response
+
+
+async def save(request: Request, target: tuple[str, str] | None, message: dict) -> None:
+    if target is None or target[0].startswith(UNSAVED_CHAT_PREFIXES):
+        return
+    await in_session(request, chats.save_message, *target, message)
+
+
+# --8<-- [end:save-message]

@@ -1,0 +1,121 @@
+"""What reaches the provider: parameters from several places, merged in one order.
+
+Upstream does this in `utils/payload.py` and `utils/misc.py`. From weakest to
+strongest: the admin's default parameters, the workspace model's, the request's
+`params`, and the request's own top-level keys, which nothing overrides.
+"""
+
+import copy
+import json
+from collections.abc import Callable
+
+# Settings of Open WebUI itself, riding along with the model's parameters; a
+# provider would refuse them.
+OPEN_WEBUI_PARAMS = frozenset(
+    {
+        "stream_response",
+        "stream_delta_chunk_size",
+        "function_calling",
+        "reasoning_tags",
+        "compact_token_threshold",
+        "system",
+        "note_id",
+        "tool_approval_mode",
+        "model_controls",
+    }
+)
+
+
+def stop_words(words: list[str]) -> list[str]:
+    """Stop words as typed in the UI, where `\\n` means a newline."""
+    return [word.encode().decode("unicode_escape") for word in words]
+
+
+# The types OpenAI's API expects for the parameters the UI edits as text.
+OPENAI_TYPES: dict[str, Callable] = {
+    "temperature": float,
+    "top_p": float,
+    "min_p": float,
+    "max_tokens": int,
+    "frequency_penalty": float,
+    "presence_penalty": float,
+    "reasoning_effort": str,
+    "stop": stop_words,
+    "response_format": dict,
+}
+
+
+# --8<-- [start:merge-params]
+def merge_params(base: dict, override: dict) -> dict:
+    """`override` over `base`; their `custom_params` objects merge, not replace."""
+    merged = {**base, **override}
+    base_custom, override_custom = (
+        base.get("custom_params"),
+        override.get("custom_params"),
+    )
+    if isinstance(base_custom, dict) and isinstance(override_custom, dict | None):
+        merged["custom_params"] = {**base_custom, **(override_custom or {})}
+    return merged
+
+
+def deep_update(target: dict, changes: dict) -> dict:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            deep_update(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+def provider_params(params: dict) -> dict:
+    """The parameters a provider understands, with `custom_params` spread over them.
+
+    A custom value that is JSON text is sent as the value it spells.
+    """
+    params = {k: v for k, v in params.items() if k not in OPEN_WEBUI_PARAMS}
+    custom = params.pop("custom_params", None) or {}
+    parsed = {}
+    for key, value in custom.items():
+        try:
+            parsed[key] = json.loads(value) if isinstance(value, str) else value
+        except ValueError:
+            parsed[key] = value
+    return deep_update(copy.deepcopy(params), parsed)
+
+
+def apply_params(params: dict, payload: dict) -> dict:
+    """Each parameter the payload does not set itself, as the type OpenAI expects.
+
+    A value that does not convert goes as it is: the provider judges it.
+    """
+    for key, value in provider_params(params).items():
+        if value is None or key in payload:
+            continue
+        try:
+            payload[key] = OPENAI_TYPES.get(key, lambda same: same)(value)
+        except (TypeError, ValueError, UnicodeDecodeError):
+            payload[key] = value
+    return payload
+
+
+# --8<-- [end:merge-params]
+
+
+# --8<-- [start:system-prompt]
+def add_system_prompt(system: str | None, messages: list[dict]) -> list[dict]:
+    """The workspace model's system prompt, before the conversation's own."""
+    if not system:
+        return messages
+    if messages and messages[0].get("role") == "system":
+        first = messages[0]
+        if isinstance(first.get("content"), list):
+            for part in first["content"]:
+                if part.get("type") == "text":
+                    part["text"] = f"{system}\n{part['text']}"
+        else:
+            first["content"] = f"{system}\n{first.get('content')}"
+        return messages
+    return [{"role": "system", "content": system}, *messages]
+
+
+# --8<-- [end:system-prompt]

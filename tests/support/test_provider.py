@@ -202,6 +202,141 @@ def test_a_key_is_required_when_one_is_set(
         assert authorized.status_code == 200
 
 
+def directed(directive: str, **fields: object) -> dict[str, object]:
+    """A request whose last user message carries `provider: {directive}`."""
+    message = {"role": "user", "content": f"why is the sky blue\nprovider: {directive}"}
+    return chat(messages=[*QUESTION[:-1], message], **fields)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_directive_picks_the_error_status(client: httpx.Client, stream: bool) -> None:
+    request = directed("status=429 retry_after=7", stream=stream)
+    response = client.post("/chat/completions", json=request)
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "7"
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == error_body(
+        "The request's directive asked for status 429.", "directed_failure"
+    )
+    unkept = client.post("/chat/completions", json=directed("status=503"))
+    assert unkept.status_code == 503
+    assert "retry-after" not in unkept.headers
+
+
+def test_directive_lines_are_not_words_of_the_reply(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", json=directed("token_delay_ms=0"))
+    assert response.json()["choices"][0]["message"]["content"] == ANSWER
+    assert response.json()["usage"]["prompt_tokens"] == PROMPT_TOKENS
+
+
+def test_a_cut_stream_stops_without_its_end(client: httpx.Client) -> None:
+    request = directed("cut_after=3", stream=True)
+    lines = []
+
+    def read_all() -> None:
+        with client.stream("POST", "/chat/completions", json=request) as response:
+            assert response.status_code == 200
+            lines.extend(line for line in response.iter_lines() if line)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        read_all()
+    # Three tokens, then the connection drops: no finish chunk, no [DONE].
+    assert len(lines) == 3
+    chunks = [json.loads(line.removeprefix("data: ")) for line in lines]
+    text = "".join(chunk["choices"][0]["delta"]["content"] for chunk in chunks)
+    assert text == "why is the"
+
+
+def test_a_delay_holds_back_the_headers(client: httpx.Client) -> None:
+    started = time.monotonic()
+    response = client.post("/chat/completions", json=directed("delay_ms=400"))
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 0.4
+
+
+def test_a_malformed_directive_is_400(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", json=directed("cut_after=soon"))
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        'directive "cut_after=soon": invalid digit found in string'
+    )
+
+
+def test_the_log_has_every_request_as_it_came(tmp_path: Path) -> None:
+    with (
+        running_provider(tmp_path, api_key="sk-logged") as provider,
+        httpx.Client(base_url=provider.base_url, timeout=10.0) as client,
+    ):
+        request = chat(model=provider.models[0])
+        client.post("/chat/completions", json=request, headers=provider.headers())
+        client.get("/models", headers={"Authorization": "Bearer wrong"})
+        client.post("/chat/completions", content=b"{", headers=provider.headers())
+        events = provider.events()
+    assert events == [
+        {
+            "event": "request",
+            "n": 1,
+            "method": "POST",
+            "path": "/v1/chat/completions",
+            "authorization": "Bearer sk-logged",
+            "body": request,
+        },
+        {
+            "event": "request",
+            "n": 2,
+            "method": "GET",
+            "path": "/v1/models",
+            "authorization": "Bearer wrong",
+            "body": None,
+        },
+        {
+            "event": "request",
+            "n": 3,
+            "method": "POST",
+            "path": "/v1/chat/completions",
+            "authorization": "Bearer sk-logged",
+            "body": "{",
+        },
+    ]
+
+
+def test_the_log_says_when_a_client_leaves_a_stream(tmp_path: Path) -> None:
+    with (
+        running_provider(tmp_path, tokens=8) as provider,
+        httpx.Client(base_url=provider.base_url, timeout=10.0) as client,
+    ):
+        request = directed(
+            "token_delay_ms=60000", model=provider.models[0], stream=True
+        )
+        with client.stream("POST", "/chat/completions", json=request) as response:
+            first = next(line for line in response.iter_lines() if line)
+        left = time.monotonic()
+        chunk_id = json.loads(first.removeprefix("data: "))["id"]
+        closed = provider.wait_for_event(
+            lambda event: event["event"] == "stream_closed", timeout=5.0
+        )
+        noticed = time.monotonic() - left
+        [opened] = provider.events("request")
+    assert closed == {"event": "stream_closed", "id": chunk_id, "tokens_sent": 1}
+    assert chunk_id == f"chatcmpl-{opened['n']}"
+    assert noticed < 1.0
+
+
+def test_a_slow_model_list_answers_late(tmp_path: Path) -> None:
+    with (
+        running_provider(tmp_path, models_delay_ms=500) as provider,
+        httpx.Client(base_url=provider.base_url, timeout=10.0) as client,
+    ):
+        started = time.monotonic()
+        assert client.get("/models").status_code == 200
+        assert time.monotonic() - started >= 0.5
+        # Completions are not slowed.
+        started = time.monotonic()
+        completion = client.post("/chat/completions", json=chat(model="handbook-echo"))
+        assert completion.status_code == 200
+        assert time.monotonic() - started < 0.5
+
+
 def test_an_unknown_model_is_404(client: httpx.Client) -> None:
     response = client.post("/chat/completions", json=chat(model="gpt-nothing"))
     assert response.status_code == 404

@@ -1,14 +1,15 @@
-//! The routes: `/v1/models` and `/v1/chat/completions`, behind an optional API key.
+//! The routes: `/v1/models` and `/v1/chat/completions`, behind an optional API key,
+//! every request logged as it arrives.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
-use axum::http::{Method, Uri};
+use axum::extract::{Extension, Request, State};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response, Sse};
 use axum::routing::{get, post};
@@ -17,35 +18,63 @@ use serde_json::{Value, json};
 
 use crate::chat::{ChatRequest, Reply};
 use crate::error::ApiError;
+use crate::log;
 use crate::settings::Settings;
 use crate::stream;
 
 // Models are listed with a fixed date, so the listing is the same on every run.
 const MODELS_CREATED: u64 = 1_700_000_000;
+// The largest body read, as axum's own default limit for a body extractor.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-struct AppState {
-    settings: Settings,
-    // Completion ids only need to differ within one run.
-    next_id: AtomicU64,
-}
+/// The number the log gave a request; its completion's id is `chatcmpl-{n}`, so a
+/// test can tie a stream's log lines to the request that opened it.
+#[derive(Clone, Copy, Debug)]
+struct RequestNumber(u64);
 
 pub fn router(settings: Settings) -> Router {
     let api_key = settings.api_key.clone();
-    let state = Arc::new(AppState {
-        settings,
-        next_id: AtomicU64::new(1),
-    });
     let router = Router::new()
         .route("/v1/models", get(list_models))
         .route("/v1/chat/completions", post(chat_completions))
         .fallback(unknown_route)
-        .with_state(state);
-    match api_key {
+        .with_state(Arc::new(settings));
+    let router = match api_key {
         Some(key) => {
             router.layer(middleware::from_fn_with_state(Arc::from(key), require_key))
         }
         None => router,
-    }
+    };
+    // Outermost, so a request refused for its key is logged too.
+    let counter = Arc::new(AtomicU64::new(1));
+    router.layer(middleware::from_fn_with_state(counter, log_request))
+}
+
+async fn log_request(
+    State(counter): State<Arc<AtomicU64>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
+        let message = format!("The body is larger than {MAX_BODY_BYTES} bytes.");
+        return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, message)
+            .into_response();
+    };
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    let authorization = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    log::request(
+        n,
+        parts.method.as_str(),
+        parts.uri.path(),
+        authorization,
+        &body,
+    );
+    parts.extensions.insert(RequestNumber(n));
+    next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
 async fn require_key(
@@ -65,9 +94,9 @@ async fn require_key(
     }
 }
 
-async fn list_models(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let data: Vec<Value> = state
-        .settings
+async fn list_models(State(settings): State<Arc<Settings>>) -> Json<Value> {
+    tokio::time::sleep(settings.models_delay).await;
+    let data: Vec<Value> = settings
         .models
         .iter()
         .map(|id| {
@@ -85,7 +114,8 @@ async fn list_models(State(state): State<Arc<AppState>>) -> Json<Value> {
 // The body is read as bytes and parsed here, so that every malformed request gets a
 // 400 in OpenAI's shape rather than axum's plain-text rejection.
 async fn chat_completions(
-    State(state): State<Arc<AppState>>,
+    State(settings): State<Arc<Settings>>,
+    Extension(RequestNumber(n)): Extension<RequestNumber>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|rejection| {
@@ -93,19 +123,41 @@ async fn chat_completions(
     })?;
     let request: ChatRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request(format!("Invalid body: {error}")))?;
-    if !state.settings.models.contains(&request.model) {
+    if !settings.models.contains(&request.model) {
         return Err(ApiError::model_not_found(&request.model));
     }
-    let id = format!("chatcmpl-{}", state.next_id.fetch_add(1, Ordering::Relaxed));
+    let directives = request.directives().map_err(ApiError::bad_request)?;
+    if let Some(delay) = directives.delay {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(status) = directives.status {
+        return Ok(directed_failure(status, directives.retry_after));
+    }
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let reply = Reply::plan(request, &state.settings, id, created);
+    let reply = Reply::plan(
+        request,
+        &settings,
+        &directives,
+        format!("chatcmpl-{n}"),
+        created,
+    );
     Ok(if reply.stream {
         Sse::new(stream::events(reply)).into_response()
     } else {
         Json(reply.completion()).into_response()
     })
+}
+
+fn directed_failure(status: StatusCode, retry_after: Option<u64>) -> Response {
+    let mut response = ApiError::directed(status).into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 async fn unknown_route(method: Method, uri: Uri) -> ApiError {
@@ -130,6 +182,7 @@ mod tests {
             tokens: NonZeroUsize::new(3).unwrap(),
             delay: Duration::ZERO,
             api_key: api_key.map(str::to_owned),
+            models_delay: Duration::ZERO,
         }
     }
 
@@ -184,6 +237,40 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_directive_chooses_the_status_and_retry_after() {
+        let body = r#"{"model":"m","stream":true,"messages":[{"role":"user",
+                       "content":"hi\nprovider: status=429 retry_after=7"}]}"#;
+        let response = router(settings(None)).oneshot(chat(body)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[RETRY_AFTER], "7");
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains(r#""code":"directed_failure""#), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_cut_stream_ends_in_an_error_after_its_tokens() {
+        let body = r#"{"model":"m","stream":true,"messages":[{"role":"user",
+                       "content":"a b\nprovider: cut_after=2"}]}"#;
+        let response = router(settings(None)).oneshot(chat(body)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        // The body yields the two token frames, then fails: no finish, no [DONE].
+        let error = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("cut the stream"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_directive_that_does_not_parse_is_400() {
+        let body = r#"{"model":"m","messages":[{"role":"user",
+                       "content":"provider: status=teapot"}]}"#;
+        let (status, text) = call(router(settings(None)), chat(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(text.contains("status=teapot"), "{text}");
     }
 
     #[tokio::test]

@@ -2,14 +2,15 @@
 //!
 //! A `Reply` is everything a response needs, decided before the first byte is sent;
 //! `completion()` renders it whole and `stream::events` renders it chunk by chunk.
-//! A new behaviour (an error status, a stream cut short, a slow first token) is a
-//! field here that the two renderers read.
+//! A directive in the last user message (see `directive`) can stretch the pauses or
+//! cut the stream short; those are fields here that the renderers read.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::directive::{Directives, is_directive};
 use crate::settings::Settings;
 
 // The words of a reply when the last user message has none.
@@ -54,16 +55,39 @@ struct Part {
 }
 
 impl Message {
-    fn words(&self) -> impl Iterator<Item = &str> {
+    fn lines(&self) -> impl Iterator<Item = &str> {
         let (text, parts) = match &self.content {
             Some(Content::Text(text)) => (Some(text.as_str()), &[][..]),
             Some(Content::Parts(parts)) => (None, parts.as_slice()),
             None => (None, &[][..]),
         };
         let part_texts = parts.iter().filter_map(|part| part.text.as_deref());
-        text.into_iter()
-            .chain(part_texts)
+        text.into_iter().chain(part_texts).flat_map(str::lines)
+    }
+
+    // Directive lines are instructions to the provider, not words of the prompt.
+    fn words(&self) -> impl Iterator<Item = &str> {
+        self.lines()
+            .filter(|line| !is_directive(line))
             .flat_map(str::split_whitespace)
+    }
+}
+
+impl ChatRequest {
+    fn last_user_message(&self) -> Option<&Message> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|message| message.role == "user")
+    }
+
+    /// The directives of the last user message: only the newest turn steers a reply.
+    pub fn directives(&self) -> Result<Directives, String> {
+        Directives::parse(
+            self.last_user_message()
+                .into_iter()
+                .flat_map(Message::lines),
+        )
     }
 }
 
@@ -75,6 +99,8 @@ pub struct Reply {
     pub stream: bool,
     pub include_usage: bool,
     pub delay: Duration,
+    // A stream breaks off after this many tokens when it is below `completion_tokens`.
+    pub cut_after: Option<usize>,
     pub finish_reason: &'static str,
     pub prompt_tokens: usize,
     pub completion_tokens: usize,
@@ -85,10 +111,11 @@ pub struct Reply {
 impl Reply {
     /// The reply to `request`: `settings.tokens` words of its last user message,
     /// cycled, fewer when the request's own limit is lower. The same request always
-    /// gives the same text.
+    /// gives the same text. `directives` may change the pace and cut the stream.
     pub fn plan(
         request: ChatRequest,
         settings: &Settings,
+        directives: &Directives,
         id: String,
         created: u64,
     ) -> Self {
@@ -99,12 +126,8 @@ impl Reply {
             .map(|limit| usize::try_from(limit.get()).unwrap_or(usize::MAX))
             .min();
         let completion_tokens = limit.map_or(tokens, |limit| limit.min(tokens));
-        let last_user = request
-            .messages
-            .iter()
-            .rev()
-            .find(|message| message.role == "user");
-        let mut spaced_words: Vec<String> = last_user
+        let mut spaced_words: Vec<String> = request
+            .last_user_message()
             .into_iter()
             .flat_map(Message::words)
             .take(completion_tokens)
@@ -126,7 +149,8 @@ impl Reply {
                 .stream_options
                 .and_then(|options| options.include_usage)
                 .unwrap_or(false),
-            delay: settings.delay,
+            delay: directives.token_delay.unwrap_or(settings.delay),
+            cut_after: directives.cut_after.filter(|&cut| cut < completion_tokens),
             // OpenAI says "length" when the request's limit, not the model, ended it.
             finish_reason: if completion_tokens < tokens {
                 "length"
@@ -285,9 +309,11 @@ mod tests {
             tokens: NonZeroUsize::new(tokens).unwrap(),
             delay: Duration::ZERO,
             api_key: None,
+            models_delay: Duration::ZERO,
         };
-        let request = serde_json::from_value(body.clone()).unwrap();
-        Reply::plan(request, &settings, "chatcmpl-1".to_owned(), 0)
+        let request: ChatRequest = serde_json::from_value(body.clone()).unwrap();
+        let directives = request.directives().unwrap();
+        Reply::plan(request, &settings, &directives, "chatcmpl-1".to_owned(), 0)
     }
 
     #[test]
@@ -305,6 +331,25 @@ mod tests {
         assert_eq!(reply.token(3), " one");
         assert_eq!((reply.prompt_tokens, reply.completion_tokens), (6, 7));
         assert_eq!(reply.finish_reason, "stop");
+    }
+
+    #[test]
+    fn directive_lines_steer_the_reply_and_are_not_words() {
+        let body = json!({"model": "m", "messages": [
+            {"role": "user", "content": "provider: status=500"},
+            {"role": "user", "content": "one two\nprovider: cut_after=2 token_delay_ms=5"},
+        ]});
+        let steered = reply(&body, 4);
+        assert_eq!(steered.text(), "one two one two");
+        assert_eq!(steered.prompt_tokens, 2);
+        assert_eq!(
+            (steered.cut_after, steered.delay),
+            (Some(2), Duration::from_millis(5))
+        );
+        // A cut at or past the end is no cut.
+        let late = json!({"model": "m", "messages": [
+            {"role": "user", "content": "w\nprovider: cut_after=4"}]});
+        assert_eq!(reply(&late, 4).cut_after, None);
     }
 
     #[test]

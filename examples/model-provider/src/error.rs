@@ -39,6 +39,18 @@ impl ApiError {
         }
     }
 
+    // The status a request's directive asked for (see `directive`).
+    pub fn directed(status: StatusCode) -> Self {
+        Self {
+            status,
+            message: format!(
+                "The request's directive asked for status {}.",
+                status.as_u16()
+            ),
+            code: Some("directed_failure"),
+        }
+    }
+
     pub fn unknown_route(method: &str, path: &str) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,

@@ -7,7 +7,9 @@
 
 mod app;
 mod chat;
+mod directive;
 mod error;
+mod log;
 mod settings;
 mod stream;
 

@@ -17,6 +17,8 @@ pub struct Settings {
     pub tokens: NonZeroUsize,
     pub delay: Duration,
     pub api_key: Option<String>,
+    // A pause before `/v1/models` answers: a slow connection for the model list.
+    pub models_delay: Duration,
 }
 
 impl Settings {
@@ -33,6 +35,8 @@ impl Settings {
             .collect();
         let tokens = parse(var("PROVIDER_TOKENS"), "PROVIDER_TOKENS")?;
         let delay_ms = parse(var("PROVIDER_DELAY_MS"), "PROVIDER_DELAY_MS")?;
+        let models_delay_ms =
+            parse(var("PROVIDER_MODELS_DELAY_MS"), "PROVIDER_MODELS_DELAY_MS")?;
         Ok(Self {
             port: parse(var("PORT"), "PORT")?.unwrap_or(DEFAULT_PORT),
             models: if models.is_empty() {
@@ -44,6 +48,7 @@ impl Settings {
                 .unwrap_or(NonZeroUsize::new(DEFAULT_TOKENS).expect("non-zero")),
             delay: Duration::from_millis(delay_ms.unwrap_or(DEFAULT_DELAY_MS)),
             api_key: var("PROVIDER_API_KEY"),
+            models_delay: Duration::from_millis(models_delay_ms.unwrap_or(0)),
         })
     }
 }
@@ -82,6 +87,7 @@ mod tests {
         assert_eq!(defaults.tokens.get(), 8);
         assert_eq!(defaults.delay, Duration::from_millis(20));
         assert_eq!(defaults.api_key, None);
+        assert_eq!(defaults.models_delay, Duration::ZERO);
     }
 
     #[test]
@@ -92,6 +98,7 @@ mod tests {
             ("PROVIDER_TOKENS", "3"),
             ("PROVIDER_DELAY_MS", "0"),
             ("PROVIDER_API_KEY", "sk-test"),
+            ("PROVIDER_MODELS_DELAY_MS", "1500"),
         ])
         .unwrap();
         assert_eq!(read.port, 9001);
@@ -99,6 +106,7 @@ mod tests {
         assert_eq!(read.tokens.get(), 3);
         assert_eq!(read.delay, Duration::ZERO);
         assert_eq!(read.api_key.as_deref(), Some("sk-test"));
+        assert_eq!(read.models_delay, Duration::from_millis(1500));
     }
 
     #[test]
@@ -114,6 +122,7 @@ mod tests {
             ("PROVIDER_TOKENS", "0"),
             ("PROVIDER_TOKENS", "-1"),
             ("PROVIDER_DELAY_MS", "1.5"),
+            ("PROVIDER_MODELS_DELAY_MS", "soon"),
         ] {
             let error = settings(&[(name, value)]).unwrap_err();
             assert!(error.starts_with(&format!("{name}=")), "{error}");

@@ -125,3 +125,53 @@ def test_os_environ_is_the_default_source(monkeypatch):
     monkeypatch.setenv("PORT", "9123")
     assert Settings.from_environ().port == 9123
     assert os.environ["PORT"] == "9123"
+
+
+def test_openai_connections_default_to_openai_itself(tmp_path):
+    settings = Settings.from_environ(
+        {"DATA_DIR": str(tmp_path), "WEBUI_SECRET_KEY": SECRET}
+    )
+    assert settings.enable_openai_api is True
+    assert settings.openai_api_base_urls == ("https://api.openai.com/v1",)
+    assert settings.openai_api_keys == ("",)
+    assert settings.openai_api_configs == {}
+    assert settings.aiohttp_client_timeout is None
+    assert settings.aiohttp_client_timeout_model_list == 10
+    assert settings.models_cache_ttl == 1
+
+
+def test_openai_connections_are_semicolon_lists(tmp_path):
+    settings = Settings.from_environ(
+        {
+            "DATA_DIR": str(tmp_path),
+            "WEBUI_SECRET_KEY": SECRET,
+            "ENABLE_OPENAI_API": "yes",
+            "OPENAI_API_BASE_URLS": "http://a/v1; ;http://b/v1",
+            "OPENAI_API_KEYS": "k1; k2",
+            "OPENAI_API_CONFIGS": '{"0": {"prefix_id": "a"}}',
+            "AIOHTTP_CLIENT_TIMEOUT": "30",
+            "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": "soon",
+        }
+    )
+    # Only "true" enables; " " is not empty, so it stays a (blank) URL.
+    assert settings.enable_openai_api is False
+    assert settings.openai_api_base_urls == ("http://a/v1", "", "http://b/v1")
+    assert settings.openai_api_keys == ("k1", "k2")
+    assert settings.openai_api_configs == {"0": {"prefix_id": "a"}}
+    assert settings.aiohttp_client_timeout == 30
+    assert settings.aiohttp_client_timeout_model_list == 10
+
+
+def test_the_single_url_variable_loses_its_trailing_slash(tmp_path):
+    settings = Settings.from_environ(
+        {
+            "DATA_DIR": str(tmp_path),
+            "WEBUI_SECRET_KEY": SECRET,
+            "OPENAI_API_BASE_URL": "http://a/v1/",
+            "OPENAI_API_KEY": "k",
+            "OPENAI_API_CONFIGS": "[1]",
+        }
+    )
+    assert settings.openai_api_base_urls == ("http://a/v1",)
+    assert settings.openai_api_keys == ("k",)
+    assert settings.openai_api_configs == {}

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,7 +183,7 @@ def openai_configs(env: dict[str, str]) -> dict:
         configs = json.loads(env.get("OPENAI_API_CONFIGS", "") or "{}")
     except ValueError:
         return {}
-    return configs if isinstance(configs, dict) else {}
+    return configs if isinstance(configs, Mapping) else {}
 
 
 def seconds_or(value: str, default: int) -> int | None:

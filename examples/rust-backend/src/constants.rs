@@ -76,3 +76,16 @@ pub const BACKGROUND_NOT_ACCESSIBLE: &str = "Background image is not accessible.
 pub const AVATAR_NOT_ACCESSIBLE: &str =
     "Avatar or animation file is not accessible. Upload it again.";
 // endregion: model-messages
+
+// region: completion-messages
+/// The connections are switched off.
+pub const OPENAI_DISABLED: &str = "OpenAI API is disabled";
+/// The provider could not be reached, or did not answer in time.
+pub const SERVER_CONNECTION_ERROR: &str = "Open WebUI: Server Connection Error";
+/// A model no connection lists (upstream's `MODEL_NOT_FOUND()`, with no name).
+pub const UNKNOWN_MODEL: &str = "Model '' was not found";
+/// A model the caller may not use, or that does not exist: one message for both.
+pub const MODEL_NOT_FOUND: &str = "Model not found";
+/// A connection index past the last connection.
+pub const CONNECTION_NOT_FOUND: &str = "Connection not found";
+// endregion: completion-messages

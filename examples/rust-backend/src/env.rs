@@ -9,15 +9,19 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use regex::Regex;
+use serde_json::{Map, Value};
 
 use crate::utils::auth::passwords::HashAlgorithm;
 use crate::utils::durations::parse_duration;
 
+/// The URL of `OpenAI`'s own API: upstream's connection when none is configured.
+pub const OPENAI_API_BASE_URL: &str = "https://api.openai.com/v1";
 /// The file `open-webui serve` keeps its generated secret in, relative to the
 /// working directory: the same file lets both servers share one secret.
 pub const SECRET_KEY_FILE: &str = ".webui_secret_key";
@@ -72,6 +76,16 @@ pub struct Settings {
     /// `DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL`: seconds between two writes of a
     /// user's `last_active_at`; zero or less writes on every request.
     pub user_active_status_update_interval: f64,
+    /// The `OpenAI`-compatible connections as the environment seeds them.
+    pub openai: OpenAiEnv,
+    /// `AIOHTTP_CLIENT_TIMEOUT`: the whole of a completion request; `None`, upstream's
+    /// default, waits as long as the provider takes.
+    pub client_timeout: Option<Duration>,
+    /// `AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST`: one connection's model list (10 s).
+    pub model_list_timeout: Option<Duration>,
+    /// `MODELS_CACHE_TTL`: how long a gathered provider model list is reused (1 s);
+    /// `None` keeps it until a refresh or a connection change.
+    pub models_cache_ttl: Option<Duration>,
 }
 
 impl Settings {
@@ -152,10 +166,98 @@ impl Settings {
                     .unwrap_or("60"),
                 60.0,
             ),
+            openai: OpenAiEnv::from_environ(env),
+            client_timeout: seconds(
+                env.get("AIOHTTP_CLIENT_TIMEOUT").unwrap_or(""),
+                300,
+            ),
+            model_list_timeout: seconds(
+                env.get("AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST")
+                    .or(env.get("AIOHTTP_CLIENT_TIMEOUT_OPENAI_MODEL_LIST"))
+                    .unwrap_or("10"),
+                10,
+            ),
+            models_cache_ttl: seconds(env.get("MODELS_CACHE_TTL").unwrap_or("1"), 1),
         })
     }
 }
 // --8<-- [end:settings]
+
+// --8<-- [start:openai-connections]
+/// `ENABLE_OPENAI_API`, `OPENAI_API_BASE_URLS`, `OPENAI_API_KEYS` and
+/// `OPENAI_API_CONFIGS`: what a first start stores in the config table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenAiEnv {
+    /// Only "true", in any case, turns it on; unset is on.
+    pub enable: bool,
+    /// `;`-separated; an empty entry is `OpenAI`'s own URL.
+    pub base_urls: Vec<String>,
+    /// `;`-separated, as written: upstream pads or cuts them to one per URL only
+    /// when it first lists the models.
+    pub keys: Vec<String>,
+    /// Per connection (by index, or by URL for old configs): prefix, tags, model ids.
+    pub configs: Map<String, Value>,
+}
+
+impl OpenAiEnv {
+    /// The variables, with the single-connection `OPENAI_API_BASE_URL` and
+    /// `OPENAI_API_KEY` as fallbacks.
+    #[must_use]
+    pub fn from_environ(env: &Environ) -> Self {
+        let non_empty = |name| env.get(name).filter(|value| !value.is_empty());
+        let single_url = non_empty("OPENAI_API_BASE_URL")
+            .map_or(OPENAI_API_BASE_URL, |url| {
+                url.strip_suffix('/').unwrap_or(url)
+            });
+        let urls = non_empty("OPENAI_API_BASE_URLS").unwrap_or(single_url);
+        let keys = non_empty("OPENAI_API_KEYS")
+            .or(env.get("OPENAI_API_KEY"))
+            .unwrap_or_default();
+        // A malformed value is ignored with a warning upstream, not fatal.
+        let configs = non_empty("OPENAI_API_CONFIGS")
+            .and_then(|text| serde_json::from_str(text).ok())
+            .and_then(|value: Value| match value {
+                Value::Object(configs) => Some(configs),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Self {
+            enable: env
+                .get("ENABLE_OPENAI_API")
+                .is_none_or(|value| value.eq_ignore_ascii_case("true")),
+            base_urls: urls
+                .split(';')
+                .map(|url| {
+                    if url.is_empty() {
+                        OPENAI_API_BASE_URL.to_owned()
+                    } else {
+                        url.trim().to_owned()
+                    }
+                })
+                .collect(),
+            keys: keys.split(';').map(|key| key.trim().to_owned()).collect(),
+            configs,
+        }
+    }
+}
+
+/// Upstream's timeout variables: whole seconds; empty means none, and so does zero
+/// or less (aiohttp's reading); anything else that is not a number is `fallback`.
+#[must_use]
+pub fn seconds(value: &str, fallback: u64) -> Option<Duration> {
+    if value.is_empty() {
+        return None;
+    }
+    let seconds = value
+        .trim()
+        .parse::<i64>()
+        .unwrap_or_else(|_| i64::try_from(fallback).unwrap_or(i64::MAX));
+    u64::try_from(seconds)
+        .ok()
+        .filter(|&seconds| seconds > 0)
+        .map(Duration::from_secs)
+}
+// --8<-- [end:openai-connections]
 
 // --8<-- [start:environ]
 /// The environment as a map, so tests can pass their own.

@@ -10,7 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::errors::{ApiError, ValidationIssue};
 
@@ -23,37 +23,59 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.contains("json"));
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|_| body_issue("missing", "Field required", Value::Null))?;
-        let value: Value = if body.is_empty() {
-            // `FastAPI` reads an empty body as no body: every field is missing.
-            return Err(body_issue("missing", "Field required", Value::Null));
-        } else if is_json {
-            serde_json::from_slice(&body).map_err(|error| json_invalid(&error))?
-        } else {
-            // Without a JSON content type `FastAPI` validates the raw bytes, and fails.
-            let text = String::from_utf8_lossy(&body).into_owned();
-            return Err(body_issue(
-                "model_attributes_type",
-                "Input should be a valid dictionary or object to extract fields from",
-                Value::String(text),
-            ));
-        };
-        // serde would read a struct from an array of its fields; pydantic would not.
-        if !value.is_object() {
-            return Err(body_issue(
-                "model_attributes_type",
-                "Input should be a valid dictionary or object to extract fields from",
-                value,
-            ));
-        }
-        from_value(&value, "body").map(Form)
+        let object = json_object(request, state, MODEL_EXPECTED).await?;
+        from_value(&Value::Object(object), "body").map(Form)
+    }
+}
+
+/// A JSON object body taken as it is: `FastAPI`'s `form_data: dict` parameter, for
+/// routes that pass arbitrary JSON on.
+#[derive(Debug)]
+pub struct Dict(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for Dict {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        json_object(request, state, DICT_EXPECTED).await.map(Self)
+    }
+}
+
+/// pydantic's refusal of a body that is not an object, for a model and for a dict.
+const MODEL_EXPECTED: (&str, &str) = (
+    "model_attributes_type",
+    "Input should be a valid dictionary or object to extract fields from",
+);
+const DICT_EXPECTED: (&str, &str) = ("dict_type", "Input should be a valid dictionary");
+
+/// The body as a JSON object, or `FastAPI`'s 422 saying why it is not one.
+async fn json_object<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    (kind, msg): (&str, &str),
+) -> Result<Map<String, Value>, ApiError> {
+    let is_json = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("json"));
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(|_| body_issue("missing", "Field required", Value::Null))?;
+    let value: Value = if body.is_empty() {
+        // `FastAPI` reads an empty body as no body: every field is missing.
+        return Err(body_issue("missing", "Field required", Value::Null));
+    } else if is_json {
+        serde_json::from_slice(&body).map_err(|error| json_invalid(&error))?
+    } else {
+        // Without a JSON content type `FastAPI` validates the raw bytes, and fails.
+        let text = String::from_utf8_lossy(&body).into_owned();
+        return Err(body_issue(kind, msg, Value::String(text)));
+    };
+    // serde would read a struct from an array of its fields; pydantic would not.
+    match value {
+        Value::Object(object) => Ok(object),
+        other => Err(body_issue(kind, msg, other)),
     }
 }
 // --8<-- [end:form]

@@ -27,10 +27,13 @@ use crate::errors::{ApiError, method_not_allowed, not_found};
 use crate::internal::db::{Db, create_tables};
 use crate::internal::deps::AppState;
 use crate::models::{TABLES, config, users};
-use crate::routers::{auths, chats, models, users as users_router};
+use crate::routers::{
+    auths, chats, completions, models, openai, users as users_router,
+};
 use crate::utils::auth::tokens::decode_token;
 use crate::utils::auth::{is_valid_token, request_token};
 use crate::utils::misc::Throttle;
+use crate::utils::models::ModelCache;
 
 /// The API this backend reproduces; clients branch on it.
 pub const VERSION: &str = "0.12.4";
@@ -39,6 +42,12 @@ const NAME: &str = "Open WebUI";
 const REQUEST_ID: &str = "x-request-id";
 /// The largest request body read: the parallel-run proxy's `client_max_body_size`.
 const MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
+/// A provider that does not accept the connection in this time is down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Idle provider connections are closed after this, before the provider drops them.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Upstream's aiohttp pool allows 30 connections per host.
+const POOL_MAX_IDLE_PER_HOST: usize = 30;
 
 /// Start-up failed: the database or Redis could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +61,9 @@ pub enum StartError {
     /// `DATA_DIR` could not be created.
     #[error("DATA_DIR: {0}")]
     DataDir(#[from] std::io::Error),
+    /// The HTTP client could not be built (no TLS roots).
+    #[error("HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
 }
 
 // --8<-- [start:lifespan]
@@ -77,9 +89,29 @@ pub async fn app_state(settings: Settings) -> Result<AppState, StartError> {
         redis,
         signin_limiter: Arc::new(auths::signin_limiter()),
         activity: Arc::new(activity),
+        http: http_client()?,
+        models: Arc::new(ModelCache::default()),
     })
 }
 // --8<-- [end:lifespan]
+
+// --8<-- [start:http-client]
+/// The process's one outbound client: a pool of keep-alive connections per host.
+///
+/// No timeout is set here: a completion may run for minutes and a model list must
+/// answer in seconds, so each request sets its own from the settings.
+///
+/// # Errors
+/// The TLS backend could not be set up.
+pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
+        .tcp_nodelay(true)
+        .build()
+}
+// --8<-- [end:http-client]
 
 // --8<-- [start:create-app]
 /// The app as a service: a trailing slash is trimmed before routing, because axum
@@ -96,6 +128,8 @@ pub fn create_app(state: AppState) -> App {
         .nest("/api/v1/chats", chats::router())
         .nest("/api/v1/models", models::router())
         .nest("/api", models::openai_router())
+        .nest("/api", completions::router())
+        .nest("/openai", openai::router())
         .merge(status_router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

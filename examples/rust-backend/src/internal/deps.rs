@@ -1,4 +1,5 @@
-//! What a route can ask for: the settings, the database, Redis, the sign-in throttle.
+//! What a route can ask for: the settings, the database, Redis, the sign-in throttle,
+//! the outbound HTTP client and the model list it fills.
 //!
 //! All of it lives in one `AppState`, built once by `main::create_app`, so tests can
 //! build an app with other settings without touching globals.
@@ -10,6 +11,7 @@ use redis::aio::ConnectionManager;
 use crate::env::Settings;
 use crate::internal::db::Db;
 use crate::utils::misc::Throttle;
+use crate::utils::models::ModelCache;
 use crate::utils::rate_limit::RateLimiter;
 
 // --8<-- [start:state]
@@ -27,5 +29,10 @@ pub struct AppState {
     /// At most one `last_active_at` write per user per
     /// `DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL`, in this process.
     pub activity: Arc<Throttle>,
+    /// The one client for every call to a model provider: its connection pool is
+    /// shared by all requests, and cloning it clones an `Arc`.
+    pub http: reqwest::Client,
+    /// The provider models last gathered, and every model by id as last listed.
+    pub models: Arc<ModelCache>,
 }
 // --8<-- [end:state]

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::constants;
 use crate::errors::ApiError;
 use crate::internal::db::{Db, Dialect, Table, from_json_text, json_text, one_page};
-use crate::models::chat_messages::upsert_message;
+use crate::models::chat_messages::upsert_message as upsert_message_row;
 use crate::models::users::Tx;
 use crate::utils::misc::now;
 use crate::utils::misc::{json_equal, truthy};
@@ -671,7 +671,7 @@ async fn insert_messages(db: &Db, chat: &ChatResponse) -> Result<(), ChatError> 
     }
     let mut tx = db.pool.begin().await?;
     for (message_id, message) in messages {
-        upsert_message(db, &mut tx, &chat.id, &message_id, &chat.user_id, message)
+        upsert_message_row(db, &mut tx, &chat.id, &message_id, &chat.user_id, message)
             .await?;
     }
     tx.commit().await?;
@@ -766,7 +766,7 @@ pub async fn update_chat(
         .execute(&mut *tx)
         .await?;
     for (message_id, user_id, message) in rows {
-        upsert_message(db, &mut tx, &chat.id, message_id, user_id, message).await?;
+        upsert_message_row(db, &mut tx, &chat.id, message_id, user_id, message).await?;
     }
     tx.commit().await?;
     chat.chat = updated;
@@ -776,6 +776,175 @@ pub async fn update_chat(
     Ok(())
 }
 // --8<-- [end:update]
+
+// --8<-- [start:upsert-message]
+/// The text of a reply's output items: each message item's text parts, joined.
+#[must_use]
+pub fn output_text(output: Option<&Value>) -> String {
+    let Some(Value::Array(items)) = output else {
+        return String::new();
+    };
+    let texts: Vec<String> = items
+        .iter()
+        .filter(|item| item.get("type") == Some(&json!("message")))
+        .filter_map(|item| item.get("content")?.as_array())
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|part| part.get("text"))
+                .filter(|text| !text.is_null())
+                .map(|text| {
+                    text.as_str()
+                        .map_or_else(|| text.to_string(), str::to_owned)
+                })
+                .collect::<String>()
+        })
+        .filter(|text| !text.trim().is_empty())
+        .collect();
+    texts.join("\n")
+}
+
+/// Write `message` into the tree under `message_id`: merged into the stored message,
+/// or added as a new one, linked to its parent, with a role and a time, and made
+/// the conversation's current message. Returns the message as stored.
+pub fn upsert_message_to_history(
+    history: &mut Map<String, Value>,
+    message_id: &str,
+    message: Map<String, Value>,
+) -> Map<String, Value> {
+    let messages = history.entry("messages").or_insert_with(|| json!({}));
+    if !messages.is_object() {
+        *messages = json!({});
+    }
+    let Value::Object(messages) = messages else {
+        return message;
+    };
+    if let Some(Value::Object(stored)) = messages.get_mut(message_id) {
+        stored.extend(message);
+    } else {
+        let sent_parent = message
+            .get("parentId")
+            .filter(|parent| !parent.is_null())
+            .cloned();
+        // A message the tree already lists as a child belongs under that parent.
+        let parent_id = sent_parent.clone().or_else(|| {
+            messages
+                .iter()
+                .find(|(_, stored)| {
+                    stored
+                        .get("childrenIds")
+                        .and_then(Value::as_array)
+                        .is_some_and(|children| children.contains(&json!(message_id)))
+                })
+                .map(|(id, _)| json!(id))
+        });
+        let output_role = message
+            .get("output")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find_map(|item| item.get("role").filter(|role| truthy(role)))
+            .cloned();
+        let role = message
+            .get("role")
+            .filter(|role| truthy(role))
+            .cloned()
+            .or(output_role)
+            .unwrap_or_else(|| {
+                let parent_role = parent_id
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .and_then(|parent| messages.get(parent))
+                    .and_then(|parent| parent.get("role"));
+                json!(if parent_role == Some(&json!("assistant")) {
+                    "user"
+                } else {
+                    "assistant"
+                })
+            });
+        let mut stored = message;
+        if !stored.get("id").is_some_and(truthy) {
+            stored.insert("id".into(), json!(message_id));
+        }
+        stored.insert("parentId".into(), parent_id.unwrap_or(Value::Null));
+        if !stored.get("childrenIds").is_some_and(Value::is_array) {
+            stored.insert("childrenIds".into(), json!([]));
+        }
+        stored.insert("role".into(), role);
+        if !stored.get("timestamp").is_some_and(truthy) {
+            stored.insert("timestamp".into(), json!(now()));
+        }
+        messages.insert(message_id.to_owned(), Value::Object(stored));
+        history.insert("currentId".into(), json!(message_id));
+    }
+    let Some(Value::Object(messages)) = history.get_mut("messages") else {
+        return Map::new();
+    };
+    link_children(messages);
+    messages
+        .get(message_id)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Store one message of a chat: the document's tree and its `chat_message` row, in
+/// one transaction. The text of an `output` fills an empty `content`. `None` when
+/// the chat does not exist.
+///
+/// # Errors
+/// [`ChatError::Invalid`] for a document that cannot take the message; the database
+/// failed. Either way nothing was written.
+pub async fn upsert_message(
+    db: &Db,
+    chat_id: &str,
+    message_id: &str,
+    mut message: Map<String, Value>,
+) -> Result<Option<ChatResponse>, ChatError> {
+    if !message.get("content").is_some_and(truthy) {
+        let text = output_text(message.get("output"));
+        if !text.is_empty() {
+            message.insert("content".into(), json!(text));
+        }
+    }
+    let Some(mut chat) = get_chat(db, chat_id).await? else {
+        return Ok(None);
+    };
+    repair_current_id(&mut chat.chat);
+    let mut history = match chat.chat.remove("history") {
+        Some(Value::Object(history)) => history,
+        _ => Map::new(),
+    };
+    let saved = upsert_message_to_history(&mut history, message_id, message);
+    chat.chat.insert("history".into(), Value::Object(history));
+    chat.title = title(&chat.chat)?;
+    chat.current_message_id = current_message_id(&chat.chat)?;
+    chat.updated_at = now();
+    let author = saved
+        .get("user_id")
+        .and_then(Value::as_str)
+        .filter(|author| !author.is_empty())
+        .unwrap_or(&chat.user_id)
+        .to_owned();
+    let mut tx = db.pool.begin().await?;
+    let sql = format!(
+        "UPDATE chat SET chat = {}, title = $2, current_message_id = $3, updated_at = $4
+         WHERE id = $5",
+        db.json(1)
+    );
+    sqlx::query(&sql)
+        .bind(json_text(&Value::Object(chat.chat.clone())))
+        .bind(&chat.title)
+        .bind(&chat.current_message_id)
+        .bind(chat.updated_at)
+        .bind(&chat.id)
+        .execute(&mut *tx)
+        .await?;
+    upsert_message_row(db, &mut tx, chat_id, message_id, &author, &saved).await?;
+    tx.commit().await?;
+    Ok(Some(chat))
+}
+// --8<-- [end:upsert-message]
 
 /// `{**stored, **changes}`, with a sent `history` merged into the stored one.
 ///

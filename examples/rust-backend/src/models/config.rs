@@ -46,6 +46,13 @@ pub fn defaults(settings: &Settings) -> Vec<(&'static str, Value)> {
         ("auth.enable_api_keys", json!(settings.enable_api_keys)),
         ("auth.admin.show", json!(true)),
         ("user.permissions", permissions),
+        ("openai.enable", json!(settings.openai.enable)),
+        ("openai.api_base_urls", json!(settings.openai.base_urls)),
+        ("openai.api_keys", json!(settings.openai.keys)),
+        (
+            "openai.api_configs",
+            Value::Object(settings.openai.configs.clone()),
+        ),
     ]
 }
 // --8<-- [end:defaults]

@@ -891,6 +891,16 @@ pub async fn get_model(db: &Db, model_id: &str) -> Result<Option<Model>, sqlx::E
     row.as_ref().map(Model::from_row).transpose()
 }
 
+/// Every workspace model, in the database's order.
+///
+/// # Errors
+/// The database failed.
+pub async fn get_all_models(db: &Db) -> Result<Vec<Model>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM model m");
+    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    rows.iter().map(Model::from_row).collect()
+}
+
 /// The row as the API returns it, its JSON validated with the forms' rules.
 ///
 /// # Errors

@@ -2,5 +2,7 @@
 
 pub mod auths;
 pub mod chats;
+pub mod completions;
 pub mod models;
+pub mod openai;
 pub mod users;

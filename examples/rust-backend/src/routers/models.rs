@@ -16,13 +16,15 @@ use crate::errors::{ApiError, ValidationIssue};
 use crate::extract::{Form, Query};
 use crate::internal::db::Db;
 use crate::internal::deps::AppState;
+use crate::models::config;
 use crate::models::models::{
     self as workspace, MAX_ID_LENGTH, Model, ModelForm, ModelIdForm, ModelMeta,
     ModelModel, ModelOwner, ModelParams, ModelSearch, or_empty,
 };
 use crate::models::users::UserModel;
-use crate::utils::auth::{VerifiedUser, user_may};
+use crate::utils::auth::{AdminUser, VerifiedUser, user_may};
 use crate::utils::misc::{json_equal, truthy};
+use crate::utils::models::{all_models, present, provider_models, visible_models};
 
 /// The routes, mounted at `/api/v1/models`.
 pub fn router() -> Router<AppState> {
@@ -40,6 +42,7 @@ pub fn openai_router() -> Router<AppState> {
     Router::new()
         .route("/models", get(list_chat_models))
         .route("/v1/models", get(list_chat_models))
+        .route("/models/base", get(list_base_models))
 }
 
 /// Owners and admins; upstream's write grants are not kept here.
@@ -347,27 +350,37 @@ struct RefreshQuery {
 }
 
 // --8<-- [start:openai-list]
-/// The models a chat can use, as `{"data": [...]}`.
-///
-/// Upstream builds this list from its Ollama and `OpenAI` connections and only then
-/// adds workspace models on top of the provider models found. This backend has no
-/// connections, so, like upstream with both disabled, it lists nothing: not even
-/// workspace models. `refresh` is accepted (and validated) for compatibility.
-#[allow(
-    clippy::unused_async,
-    reason = "axum takes async functions as handlers"
-)]
+/// The models a chat can use, as `{"data": [...]}`: each connection's models with
+/// the workspace's on top, those the caller may use, in the admin's order.
 async fn list_chat_models(
-    VerifiedUser(_user): VerifiedUser,
+    State(state): State<AppState>,
+    VerifiedUser(user): VerifiedUser,
     Query(params): Query<RefreshQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    if let Some(refresh) = params.refresh {
-        let loc = vec![json!("query"), json!("refresh")];
-        workspace::boolean(&Value::String(refresh), loc)?;
-    }
-    Ok(Json(json!({"data": []})))
+    let refresh = match params.refresh {
+        Some(refresh) => {
+            let loc = vec![json!("query"), json!("refresh")];
+            workspace::boolean(&Value::String(refresh), loc)?
+        }
+        None => false,
+    };
+    let models = visible_models(&user, all_models(&state, refresh).await?);
+    let order = config::get(&state.db, "ui.model_order_list").await?;
+    let order = order.as_ref().and_then(Value::as_array).map(Vec::as_slice);
+    Ok(Json(json!({"data": present(models, order)})))
 }
 // --8<-- [end:openai-list]
+
+// --8<-- [start:base-list]
+/// The connections' models as they list them, before the workspace's: for admins.
+async fn list_base_models(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> Result<Json<Value>, ApiError> {
+    let models = provider_models(&state).await?;
+    Ok(Json(json!({"data": models.as_ref()})))
+}
+// --8<-- [end:base-list]
 
 #[cfg(test)]
 mod tests {

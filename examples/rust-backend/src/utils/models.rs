@@ -1,0 +1,642 @@
+//! The models a chat can use: each connection's list, merged with workspace models.
+//!
+//! The twin of `reference_backend/utils/models.py`. A provider that is down or slow
+//! contributes nothing within the model-list timeout; when every one fails, the last
+//! list that had models is served, as upstream serves it, so one outage does not
+//! empty every user's model menu.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde_json::{Map, Value, json};
+
+use crate::errors::ApiError;
+use crate::internal::db::Db;
+use crate::internal::deps::AppState;
+use crate::models::config;
+use crate::models::models::{self as workspace, Model, normalize_tags};
+use crate::models::users::UserModel;
+use crate::routers::openai::Connections;
+
+/// The words of `OpenAI`'s own models that are not chat models.
+const UNSUPPORTED_OPENAI_MODELS: [&str; 6] = [
+    "babbage",
+    "dall-e",
+    "davinci",
+    "embedding",
+    "tts",
+    "whisper",
+];
+
+// --8<-- [start:cache]
+/// What the process remembers between requests: upstream's `app.state` lists.
+#[derive(Debug, Default)]
+pub struct ModelCache {
+    inner: Mutex<Cached>,
+}
+
+#[derive(Debug, Default)]
+struct Cached {
+    /// The connections' merged models and when they were gathered.
+    provider: Option<(Instant, Arc<Vec<Value>>)>,
+    /// The last base list that had models: served when every connection fails.
+    base: Arc<Vec<Value>>,
+    /// Every model as last listed, before access rules: what a completion resolves.
+    models: Arc<Vec<Value>>,
+}
+
+impl ModelCache {
+    fn with<T>(&self, read: impl FnOnce(&mut Cached) -> T) -> T {
+        // A panic while holding the lock left whole values behind: keep using them.
+        read(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Forget everything: the connections changed, or a caller asked to refresh.
+    pub fn clear(&self) {
+        self.with(|cached| *cached = Cached::default());
+    }
+
+    fn fresh_provider(&self, ttl: Option<Duration>) -> Option<Arc<Vec<Value>>> {
+        self.with(|cached| {
+            let (at, models) = cached.provider.as_ref()?;
+            ttl.is_none_or(|ttl| at.elapsed() < ttl)
+                .then(|| Arc::clone(models))
+        })
+    }
+
+    /// The model with this id as last listed, if any.
+    #[must_use]
+    pub fn find(&self, model_id: &str) -> Option<Value> {
+        self.with(|cached| find(&cached.models, model_id).cloned())
+    }
+
+    /// Whether a list was ever built since the last clear.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.with(|cached| cached.models.is_empty())
+    }
+}
+
+/// The model whose `id` is `model_id` in `models`.
+#[must_use]
+pub fn find<'a>(models: &'a [Value], model_id: &str) -> Option<&'a Value> {
+    models
+        .iter()
+        .find(|model| model.get("id").and_then(Value::as_str) == Some(model_id))
+}
+// --8<-- [end:cache]
+
+// --8<-- [start:all-models]
+/// Whether an id from `OpenAI`'s own list names a model that cannot chat.
+#[must_use]
+pub fn is_unsupported_openai_model(model_id: &str) -> bool {
+    UNSUPPORTED_OPENAI_MODELS
+        .iter()
+        .any(|word| model_id.contains(word))
+}
+
+/// One connection's `/models` reply, or `None` when it fails, is not JSON, or does
+/// not answer within `timeout`.
+async fn fetch_models(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    timeout: Option<Duration>,
+) -> Option<Value> {
+    let mut request = client.get(format!("{url}/models"));
+    if !key.is_empty() {
+        request = request.bearer_auth(key);
+    }
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
+    }
+    let reply = async { request.send().await?.json::<Value>().await };
+    match reply.await {
+        Ok(body) => Some(body),
+        Err(error) => {
+            tracing::warn!(%error, url, "a connection's model list failed");
+            None
+        }
+    }
+}
+
+/// The models a connection lists, as `{"data": [...]}` or a bare list, with the
+/// connection's prefix, tags, type and provider applied.
+fn connection_models(reply: Value, api_config: &Map<String, Value>) -> Vec<Value> {
+    let listed = match reply {
+        Value::Array(models) => models,
+        Value::Object(mut reply) => match reply.remove("data") {
+            Some(Value::Array(models)) => models,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let prefix = api_config
+        .get("prefix_id")
+        .and_then(Value::as_str)
+        .filter(|prefix| !prefix.is_empty());
+    let tags = api_config
+        .get("tags")
+        .filter(|tags| tags.as_array().is_some_and(|tags| !tags.is_empty()));
+    let connection_type = api_config
+        .get("connection_type")
+        .and_then(Value::as_str)
+        .unwrap_or("external");
+    let provider = api_config.get("provider").and_then(Value::as_str);
+    listed
+        .into_iter()
+        .filter_map(|model| {
+            let Value::Object(mut model) = model else {
+                return None;
+            };
+            if model.get("name") == Some(&Value::Null) {
+                model.remove("name");
+            }
+            if let Some(prefix) = prefix {
+                let id = model
+                    .get("id")
+                    .or_else(|| model.get("name"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                model.insert("id".into(), json!(format!("{prefix}.{id}")));
+                if let Some(name) = model.get("name").and_then(Value::as_str) {
+                    let name = format!("{prefix}.{name}");
+                    model.insert("name".into(), json!(name));
+                }
+            }
+            if let Some(tags) = tags {
+                model.insert("tags".into(), tags.clone());
+            }
+            if !connection_type.is_empty() {
+                model.insert("connection_type".into(), json!(connection_type));
+            }
+            if let Some(provider) = provider.filter(|provider| !provider.is_empty()) {
+                model.insert("provider".into(), json!(provider));
+            }
+            Some(Value::Object(model))
+        })
+        .collect()
+}
+
+/// Every enabled connection's models, gathered at once: the first connection to
+/// list an id wins it, and each model records its connection as `urlIdx`.
+async fn gather(state: &AppState, connections: &Connections) -> Vec<Value> {
+    let timeout = state.settings.model_list_timeout;
+    let replies = connections.urls.iter().enumerate().map(|(idx, url)| {
+        let api_config = connections.api_config(idx);
+        let key = connections.key(idx);
+        async move {
+            if !api_config
+                .get("enable")
+                .is_none_or(|on| on != &json!(false))
+            {
+                return None;
+            }
+            let listed = api_config
+                .get("model_ids")
+                .and_then(Value::as_array)
+                .filter(|ids| !ids.is_empty());
+            let reply = match listed {
+                // Models named in the config are not asked for.
+                Some(ids) => json!(
+                    ids.iter()
+                        .map(|id| json!({"id": id, "name": id, "owned_by": "openai",
+                                     "openai": {"id": id}, "urlIdx": idx}))
+                        .collect::<Vec<_>>()
+                ),
+                None => fetch_models(&state.http, url, key, timeout).await?,
+            };
+            Some(connection_models(reply, &api_config))
+        }
+    });
+    let mut merged: Vec<Value> = Vec::new();
+    let mut seen = HashSet::new();
+    for (idx, models) in join_all(replies).await.into_iter().enumerate() {
+        let is_openai = url::Url::parse(&connections.urls[idx])
+            .is_ok_and(|url| url.host_str() == Some("api.openai.com"));
+        for model in models.into_iter().flatten() {
+            let id = model
+                .get("id")
+                .filter(|id| crate::utils::misc::truthy(id))
+                .or_else(|| model.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            if id.is_empty()
+                || (is_openai && is_unsupported_openai_model(&id))
+                || !seen.insert(id.clone())
+            {
+                continue;
+            }
+            let mut entry = model.as_object().cloned().unwrap_or_default();
+            let name = entry.get("name").cloned().unwrap_or_else(|| json!(id));
+            let connection_type = entry
+                .get("connection_type")
+                .cloned()
+                .unwrap_or_else(|| json!("external"));
+            let provider = entry.get("provider").cloned().unwrap_or_else(|| json!(""));
+            entry.insert("name".into(), name);
+            entry.insert("owned_by".into(), json!("openai"));
+            entry.insert("openai".into(), model);
+            entry.insert("connection_type".into(), connection_type);
+            entry.insert("provider".into(), provider);
+            entry.insert("urlIdx".into(), json!(idx));
+            merged.push(Value::Object(entry));
+        }
+    }
+    merged
+}
+
+/// The connections' models, reused for `MODELS_CACHE_TTL`: upstream's
+/// `openai.get_all_models`. Empty when the API is off.
+///
+/// # Errors
+/// The database failed.
+pub async fn provider_models(state: &AppState) -> Result<Arc<Vec<Value>>, ApiError> {
+    let connections = Connections::load(&state.db).await?;
+    if !connections.enable {
+        return Ok(Arc::default());
+    }
+    if let Some(models) = state.models.fresh_provider(state.settings.models_cache_ttl) {
+        return Ok(models);
+    }
+    connections.normalize_keys(&state.db).await?;
+    let models = Arc::new(gather(state, &connections).await);
+    state
+        .models
+        .with(|cached| cached.provider = Some((Instant::now(), Arc::clone(&models))));
+    Ok(models)
+}
+
+/// `model_controls` without what only the server needs, and the threshold: the
+/// parameters a workspace model shows to everyone who may use it.
+fn public_params(params: &Map<String, Value>) -> Map<String, Value> {
+    let mut public = Map::new();
+    if let Some(Value::Object(controls)) = params.get("model_controls") {
+        if !controls.is_empty() {
+            let shown: Map<String, Value> = controls
+                .iter()
+                .map(|(key, control)| {
+                    let mut item: Map<String, Value> =
+                        ["label", "description", "default", "display"]
+                            .iter()
+                            .filter_map(|field| {
+                                Some((
+                                    (*field).to_owned(),
+                                    control.get(*field)?.clone(),
+                                ))
+                            })
+                            .collect();
+                    let options: Map<String, Value> = control
+                        .get("options")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                        .map(|(name, option)| {
+                            (name.clone(), json!({"label": option.get("label")}))
+                        })
+                        .collect();
+                    item.insert("options".into(), Value::Object(options));
+                    (key.clone(), Value::Object(item))
+                })
+                .collect();
+            public.insert("model_controls".into(), Value::Object(shown));
+        }
+    }
+    if let Some(threshold) = params.get("compact_token_threshold") {
+        public.insert("compact_token_threshold".into(), threshold.clone());
+    }
+    public
+}
+
+/// A workspace row as a list entry's `info`, with only its public parameters.
+fn info(model: &Model) -> Result<Value, ApiError> {
+    let mut info =
+        serde_json::to_value(workspace::to_response(model)?).unwrap_or_default();
+    let params = info
+        .get("params")
+        .and_then(Value::as_object)
+        .map(public_params)
+        .unwrap_or_default();
+    info["params"] = Value::Object(params);
+    Ok(info)
+}
+
+/// The entry of a workspace model with a base model, shaped from that base.
+fn preset_entry(model: &Model, base: Option<&Value>) -> Result<Value, ApiError> {
+    let base_field = |field: &str| {
+        base.and_then(|base| base.get(field))
+            .filter(|value| !value.is_null())
+    };
+    let mut entry = json!({
+        "id": model.id,
+        "name": model.name,
+        "object": "model",
+        "created": model.created_at,
+        "owned_by": base.map_or(json!("openai"), |base| {
+            base.get("owned_by").cloned().unwrap_or_else(|| json!("unknown"))
+        }),
+        "connection_type": base_field("connection_type").cloned().unwrap_or(Value::Null),
+        "preset": true,
+    });
+    if let Some(pipe) = base_field("pipe") {
+        entry["pipe"] = pipe.clone();
+    }
+    if let Some(provider) =
+        base_field("provider").filter(|provider| crate::utils::misc::truthy(provider))
+    {
+        entry["provider"] = provider.clone();
+    }
+    if let Some(loaded) = base_field("loaded") {
+        entry["loaded"] = loaded.clone();
+    }
+    entry["info"] = info(model)?;
+    Ok(entry)
+}
+
+/// Apply the workspace rows to the provider models: a row without a base model
+/// renames and describes (or, inactive, hides) the provider model of its id; an
+/// active row with a base model is added as a model of its own.
+fn merge_workspace(
+    mut models: Vec<Value>,
+    rows: &[Model],
+) -> Result<Vec<Value>, ApiError> {
+    let base_ids: HashSet<String> = models
+        .iter()
+        .filter_map(|model| model.get("id").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    let mut presets = Vec::new();
+    for row in rows {
+        match row.base_model_id.as_deref() {
+            None => {
+                let Some(place) = models.iter().position(|model| {
+                    model.get("id").and_then(Value::as_str) == Some(&row.id)
+                }) else {
+                    continue;
+                };
+                if row.is_active {
+                    let model = &mut models[place];
+                    model["name"] = json!(row.name);
+                    model["info"] = info(row)?;
+                } else {
+                    models.remove(place);
+                }
+            }
+            Some(base_id) if row.is_active && !base_ids.contains(&row.id) => {
+                let base = find(&models, base_id);
+                presets.push(preset_entry(row, base)?);
+            }
+            Some(_) => {}
+        }
+    }
+    models.extend(presets);
+    Ok(models)
+}
+
+/// The defaults an admin set for every model: metadata a model leaves unset, and a
+/// default compaction threshold.
+fn apply_defaults(
+    models: &mut [Value],
+    metadata: Option<&Map<String, Value>>,
+    params: Option<&Map<String, Value>>,
+) {
+    let threshold = params.and_then(|params| params.get("compact_token_threshold"));
+    for model in models {
+        if let Some(defaults) = metadata.filter(|defaults| !defaults.is_empty()) {
+            match model.get_mut("info").and_then(Value::as_object_mut) {
+                None => model["info"] = json!({"meta": defaults}),
+                Some(info) => {
+                    let meta = info.entry("meta").or_insert_with(|| json!({}));
+                    for (key, value) in defaults {
+                        if key == "capabilities" {
+                            let mut merged =
+                                value.as_object().cloned().unwrap_or_default();
+                            if let Some(Value::Object(own)) = meta.get("capabilities") {
+                                merged.extend(own.clone());
+                            }
+                            meta[key] = Value::Object(merged);
+                        } else if meta.get(key).is_none_or(Value::is_null) {
+                            meta[key] = value.clone();
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(threshold) = threshold.filter(|threshold| !threshold.is_null()) {
+            let info = model
+                .as_object_mut()
+                .map(|model| model.entry("info").or_insert_with(|| json!({})));
+            if let Some(info) = info {
+                let mut params = Map::from_iter([(
+                    "compact_token_threshold".to_owned(),
+                    threshold.clone(),
+                )]);
+                if let Some(Value::Object(own)) = info.get("params") {
+                    params.extend(own.clone());
+                }
+                info["params"] = Value::Object(params);
+            }
+        }
+        // This backend runs no functions: no model has actions or filters.
+        model["actions"] = json!([]);
+        model["filters"] = json!([]);
+    }
+}
+
+/// Every model, provider and workspace, before access rules: upstream's
+/// `get_all_models`. `refresh` asks every connection again.
+///
+/// # Errors
+/// The database failed.
+pub async fn all_models(
+    state: &AppState,
+    refresh: bool,
+) -> Result<Vec<Value>, ApiError> {
+    let db = &state.db;
+    let stored = config::get_many(
+        db,
+        &[
+            "models.base_models_cache",
+            "models.default_metadata",
+            "models.default_params",
+        ],
+    )
+    .await?;
+    let setting = |key: &str| stored.get(key).cloned().flatten();
+    if refresh {
+        state.models.clear();
+    }
+    let keep_base = setting("models.base_models_cache")
+        .is_some_and(|on| crate::utils::misc::truthy(&on));
+    let kept = state.models.with(|cached| {
+        (keep_base && !refresh && !cached.models.is_empty() && !cached.base.is_empty())
+            .then(|| Arc::clone(&cached.base))
+    });
+    let base = if let Some(base) = kept {
+        base
+    } else {
+        // Upstream's base models also hold Ollama's and functions' models, which
+        // this backend does not serve.
+        let base = provider_models(state).await?;
+        state.models.with(|cached| {
+            if base.is_empty() {
+                Arc::clone(&cached.base)
+            } else {
+                cached.base = Arc::clone(&base);
+                base
+            }
+        })
+    };
+    if base.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = workspace::get_all_models(db).await?;
+    let mut models = merge_workspace(base.as_ref().clone(), &rows)?;
+    let object = |key| setting(key).and_then(|value| value.as_object().cloned());
+    apply_defaults(
+        &mut models,
+        object("models.default_metadata").as_ref(),
+        object("models.default_params").as_ref(),
+    );
+    let listed = Arc::new(models.clone());
+    state.models.with(|cached| cached.models = listed);
+    Ok(models)
+}
+// --8<-- [end:all-models]
+
+// --8<-- [start:access]
+/// Whether `user` may read the workspace row `model`. Sharing grants live in a table
+/// this backend does not keep: a row is its owner's (admins pass before this).
+fn owns(user: &UserModel, model: &Model) -> bool {
+    model.user_id.as_deref() == Some(user.id.as_str())
+}
+
+/// Whether `user` may use every model down `model`'s chain of base models; a base
+/// model without a row is for admins only.
+async fn may_use_bases(
+    db: &Db,
+    user: &UserModel,
+    model: &Model,
+) -> Result<bool, ApiError> {
+    let mut seen = HashSet::from([model.id.clone()]);
+    let mut next = model.base_model_id.clone();
+    while let Some(base_id) =
+        next.filter(|id| !id.is_empty() && seen.insert(id.clone()))
+    {
+        let Some(base) = workspace::get_model(db, &base_id).await? else {
+            return Ok(user.role == "admin");
+        };
+        if !owns(user, &base) {
+            return Ok(false);
+        }
+        next = base.base_model_id;
+    }
+    Ok(true)
+}
+
+/// Whether `user` may use the model with this id, whose row is `row`: the row's
+/// owner may, and only if they may use its base models too.
+///
+/// # Errors
+/// The database failed.
+pub async fn may_use(
+    db: &Db,
+    user: &UserModel,
+    row: Option<&Model>,
+) -> Result<bool, ApiError> {
+    match row {
+        None => Ok(false),
+        Some(row) => Ok(owns(user, row) && may_use_bases(db, user, row).await?),
+    }
+}
+
+/// The models `user` may see: admins see all; others the workspace models they own.
+/// A provider model nobody described in the workspace is for admins only.
+#[must_use]
+pub fn visible_models(user: &UserModel, models: Vec<Value>) -> Vec<Value> {
+    if user.role == "admin" {
+        return models;
+    }
+    models
+        .into_iter()
+        .filter(|model| {
+            model
+                .get("info")
+                .and_then(|info| info.get("user_id"))
+                .and_then(Value::as_str)
+                == Some(user.id.as_str())
+        })
+        .collect()
+}
+// --8<-- [end:access]
+
+// --8<-- [start:order]
+/// The list as the chat UI shows it: each id once (the last entry wins, in the
+/// first one's place), tags normalised and merged, images left out, then in the
+/// admin's order when one is set, the rest by name.
+#[must_use]
+pub fn present(models: Vec<Value>, order: Option<&[Value]>) -> Vec<Value> {
+    let mut places: HashMap<String, usize> = HashMap::new();
+    let mut unique: Vec<Value> = Vec::with_capacity(models.len());
+    for model in models {
+        let id = model
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(&place) = places.get(&id) {
+            unique[place] = model;
+        } else {
+            places.insert(id, unique.len());
+            unique.push(model);
+        }
+    }
+    for model in &mut unique {
+        let mut tags = Vec::new();
+        if let Some(Value::Object(meta)) =
+            model.get_mut("info").and_then(|info| info.get_mut("meta"))
+        {
+            meta.remove("profile_image_url");
+            if let Some(meta_tags) = meta.get_mut("tags") {
+                *meta_tags = normalize_tags(meta_tags);
+                tags.extend(meta_tags.as_array().cloned().unwrap_or_default());
+            }
+        }
+        tags.extend(
+            normalize_tags(model.get("tags").unwrap_or(&Value::Null))
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let mut by_name: Vec<(String, Value)> = Vec::new();
+        for tag in tags {
+            let name = tag["name"].as_str().unwrap_or_default().to_owned();
+            match by_name.iter_mut().find(|(known, _)| *known == name) {
+                Some(slot) => slot.1 = tag,
+                None => by_name.push((name, tag)),
+            }
+        }
+        model["tags"] = Value::Array(by_name.into_iter().map(|(_, tag)| tag).collect());
+    }
+    if let Some(order) = order.filter(|order| !order.is_empty()) {
+        let rank: HashMap<&str, usize> = order
+            .iter()
+            .enumerate()
+            .filter_map(|(rank, id)| Some((id.as_str()?, rank)))
+            .collect();
+        let key = |model: &Value| {
+            let id = model.get("id").and_then(Value::as_str).unwrap_or_default();
+            let name = model
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            (rank.get(id).copied().unwrap_or(usize::MAX), name)
+        };
+        unique.sort_by_cached_key(key);
+    }
+    unique
+}
+// --8<-- [end:order]

@@ -78,7 +78,9 @@ def model_params(db: Session, row: Model | None) -> dict:
 
 
 def requested_params(form_data: dict) -> dict:
-    params = form_data.get("params") or {}
+    params = form_data.get("params")
+    if params is None:
+        return {}
     if not isinstance(params, dict):
         raise HTTPException(400, "params must be an object.")
     controls = params.get("model_controls", {})
@@ -118,13 +120,20 @@ async def chat_completion(request: Request, form_data: dict, user: VerifiedUser)
         form_data["stream"] = params["stream_response"]
     params = merge_params(params, requested_params(form_data))
     capabilities = ((model.get("info") or {}).get("meta") or {}).get("capabilities")
-    if form_data.get("stream") and (capabilities or {}).get("usage"):
+    if (
+        form_data.get("stream")
+        and isinstance(capabilities, dict)
+        and capabilities.get("usage")
+    ):
         form_data["stream_options"] = {
             **(form_data.get("stream_options") or {}),
             "include_usage": True,
         }
     target = await chat_target(request, user, form_data)
-    payload = {k: v for k, v in form_data.items() if k not in OPEN_WEBUI_KEYS}
+    # Upstream sends a chat without messages as an empty one.
+    payload = {"messages": []} | {
+        k: v for k, v in form_data.items() if k not in OPEN_WEBUI_KEYS
+    }
     response = await relayed(request, apply_params(params, payload), user, target)
     if isinstance(response, StreamingResponse) and target is None:
         return StreamingResponse(

@@ -176,8 +176,8 @@ def for_connection(payload: dict, connection: Connection) -> dict:
     if is_reasoning_model(payload["model"]):
         if "max_tokens" in payload:
             payload["max_completion_tokens"] = payload.pop("max_tokens")
-        messages = payload.get("messages") or []
-        if messages and messages[0].get("role") == "system":
+        messages = payload.get("messages")
+        if isinstance(messages, list) and messages and is_system(messages[0]):
             legacy = payload["model"].lower().startswith(("o1-mini", "o1-preview"))
             messages[0]["role"] = "user" if legacy else "developer"
     elif urlparse(connection.url).hostname != OPENAI_HOST and (
@@ -191,6 +191,10 @@ def for_connection(payload: dict, connection: Connection) -> dict:
     return payload
 
 
+def is_system(message) -> bool:
+    return isinstance(message, dict) and message.get("role") == "system"
+
+
 def bearer(connection: Connection) -> dict[str, str]:
     """The connection's key, unless its options say it takes none."""
     if connection.options.get("auth_type") == "none":
@@ -201,7 +205,8 @@ def bearer(connection: Connection) -> dict[str, str]:
 async def prepared(request: Request, payload: dict, user: UserModel) -> tuple:
     """The workspace model applied, access checked, and the connection chosen."""
     payload.pop("metadata", None)
-    row = await in_session(request, get_model, payload.get("model"))
+    model_id = payload.get("model")
+    row = await in_session(request, get_model, model_id) if model_id else None
     if row is not None:
         if row.base_model_id:
             payload["model"] = row.base_model_id
@@ -211,13 +216,21 @@ async def prepared(request: Request, payload: dict, user: UserModel) -> tuple:
         payload["messages"] = add_system_prompt(system, payload.get("messages") or [])
     if not await in_session(request, may_use, user, row):
         raise HTTPException(403, constants.MODEL_NOT_FOUND)
-    models = request.app.state.models.provider
-    if payload["model"] not in models:
-        models = await provider_models(request, user)
-    if payload["model"] not in models:
-        raise HTTPException(404, constants.model_not_found())
-    connection = await connection_at(request, models[payload["model"]]["urlIdx"])
+    model = await provider_model(request, user, payload.get("model"))
+    connection = await connection_at(request, model["urlIdx"])
     return for_connection(payload, connection), connection
+
+
+async def provider_model(request: Request, user: UserModel, model_id) -> dict:
+    """The provider's model, from the last list, or a fresh one if it is not there."""
+    if not isinstance(model_id, str):
+        raise HTTPException(404, constants.model_not_found())
+    models = request.app.state.models.provider
+    if model_id not in models:
+        models = await provider_models(request, user)
+    if model_id not in models:
+        raise HTTPException(404, constants.model_not_found())
+    return models[model_id]
 
 
 async def generate_chat_completion(request: Request, form_data: dict, user: UserModel):

@@ -102,15 +102,20 @@ def apply_params(params: dict, payload: dict) -> dict:
 
 
 # --8<-- [start:system-prompt]
-def add_system_prompt(system: str | None, messages: list[dict]) -> list[dict]:
-    """The workspace model's system prompt, before the conversation's own."""
-    if not system:
+def add_system_prompt(system: str | None, messages):
+    """The workspace model's system prompt, before the conversation's own.
+
+    Messages that are not a list of objects go as they came: the provider judges them.
+    """
+    if not system or not isinstance(messages, list):
+        return messages
+    if not all(isinstance(message, dict) for message in messages):
         return messages
     if messages and messages[0].get("role") == "system":
         first = messages[0]
         if isinstance(first.get("content"), list):
             for part in first["content"]:
-                if part.get("type") == "text":
+                if isinstance(part, dict) and part.get("type") == "text":
                     part["text"] = f"{system}\n{part['text']}"
         else:
             first["content"] = f"{system}\n{first.get('content')}"

@@ -47,6 +47,17 @@ UPSTREAM_ENV = {
 }
 
 
+# A `+provider` target's provider wants this key, so a backend that sends none or the
+# wrong one fails. The outbound timeouts are short so that the tests of a slow model
+# list and a provider that never answers finish fast; every implementation reads them
+# (Open WebUI's defaults: 300 s for a request, 10 s for a connection's model list).
+PROVIDER_KEY = "sk-contract-provider"
+PROVIDER_TIMEOUTS = {
+    "AIOHTTP_CLIENT_TIMEOUT": "5",
+    "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": "2",
+}
+
+
 @dataclass(frozen=True)
 class Server:
     """A running server and where its state lives."""
@@ -183,8 +194,10 @@ def running_server(
             env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
         provider = None
         if target.provider:
-            provider = stack.enter_context(running_provider(workdir / "provider"))
-            env |= openai_connection_env(provider)
+            provider = stack.enter_context(
+                running_provider(workdir / "provider", api_key=PROVIDER_KEY)
+            )
+            env |= openai_connection_env(provider) | PROVIDER_TIMEOUTS
         env |= dict(extra_env or {})
         server = Server(
             target=target,

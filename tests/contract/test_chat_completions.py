@@ -1,0 +1,270 @@
+"""Chat completions in API mode: what scripts and API-key clients get from
+`/api/chat/completions`, `/api/v1/chat/completions` and `/openai/chat/completions`.
+
+Each test compares a backend's answer with what the model provider itself answers to
+the same request (ids and timestamps normalised), and reads the provider's log for
+what the backend sent it.
+"""
+
+import time
+import uuid
+
+import httpx
+import pytest
+
+from . import storage
+from .api import Account, new_chat
+from .completions import (
+    PATHS,
+    PROVIDER_MODEL,
+    UI_MODE_DETAIL,
+    ask,
+    direct_reply,
+    direct_stream,
+    normalise,
+    reply_to,
+    sent_to_provider,
+    stream,
+    unique_words,
+)
+from .servers import PROVIDER_KEY, Server
+
+pytestmark = pytest.mark.needs_provider
+
+
+def create_workspace_model(client: httpx.Client, admin: Account, **fields) -> dict:
+    form = {
+        "id": f"team/{uuid.uuid4().hex[:10]}",
+        "base_model_id": PROVIDER_MODEL,
+        "name": f"Helper {uuid.uuid4().hex[:8]}",
+        "meta": {"description": "Answers briefly."},
+        "params": {},
+    } | fields
+    response = client.post("/api/v1/models/create", headers=admin.headers, json=form)
+    assert response.status_code == 200, response.text
+    # As the UI does after an edit: Open WebUI's /api/chat/completions resolves models
+    # from the list it built last, and knows the new one only once it is listed.
+    assert client.get("/api/models", headers=admin.headers).status_code == 200
+    return response.json()
+
+
+# --8<-- [start:json]
+@pytest.mark.parametrize("path", PATHS)
+def test_a_completion_is_the_providers_reply(
+    server: Server, client: httpx.Client, admin: Account, path: str
+) -> None:
+    """`stream: false`: the provider's JSON as it is, sent with the connection's key."""
+    assert server.provider is not None
+    words = unique_words()
+    body = {"model": PROVIDER_MODEL, "messages": ask(words)}
+    response = client.post(path, headers=admin.headers, json=body)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert normalise(response.json()) == direct_reply(server.provider, body)
+    assert response.json()["choices"][0]["message"]["content"] == reply_to(words)
+    [sent, _direct] = sent_to_provider(server.provider, words)
+    assert sent["authorization"] == f"Bearer {PROVIDER_KEY}"
+    assert sent["body"] == body
+
+
+# --8<-- [end:json]
+
+
+# --8<-- [start:stream]
+@pytest.mark.parametrize("path", PATHS)
+def test_a_stream_relays_the_providers_frames(
+    server: Server, client: httpx.Client, admin: Account, path: str
+) -> None:
+    """`stream: true`: every frame the provider sent, in order, then `[DONE]`; the
+    provider's length and encoding headers are not passed on."""
+    assert server.provider is not None
+    words = unique_words()
+    body = {"model": PROVIDER_MODEL, "messages": ask(words), "stream": True}
+    relayed = stream(client, path, admin, body)
+    assert relayed.status == 200
+    assert relayed.error is None
+    assert relayed.headers["content-type"] == "text/event-stream"
+    assert relayed.headers["cache-control"] == "no-cache"
+    assert "content-length" not in relayed.headers
+    assert relayed.frames == direct_stream(server.provider, body).frames
+    assert relayed.frames[-1] == "[DONE]"
+    assert relayed.text == reply_to(words)
+    [sent, _direct] = sent_to_provider(server.provider, words)
+    assert sent["body"] == body
+
+
+# --8<-- [end:stream]
+
+
+@pytest.mark.parametrize("path", ["/api/chat/completions", "/openai/chat/completions"])
+def test_frames_are_relayed_as_they_come(
+    client: httpx.Client, admin: Account, path: str
+) -> None:
+    """A relay that buffered the whole reply would deliver every frame at once; the
+    provider here waits 300 ms between tokens."""
+    words = unique_words()
+    body = {
+        "model": PROVIDER_MODEL,
+        "messages": ask(words, "token_delay_ms=300"),
+        "stream": True,
+    }
+    arrivals = []
+    with client.stream("POST", path, headers=admin.headers, json=body) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                arrivals.append(time.monotonic())
+    # 8 tokens and a finish frame: at least 7 pauses of 300 ms between the tokens.
+    assert len(arrivals) == 9
+    assert arrivals[7] - arrivals[0] >= 1.5
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_max_completion_tokens_becomes_max_tokens(
+    server: Server, client: httpx.Client, admin: Account, path: str
+) -> None:
+    """The connection is not api.openai.com, so the newer name is rewritten to the
+    one every OpenAI-compatible server knows."""
+    assert server.provider is not None
+    words = unique_words()
+    body = {"model": PROVIDER_MODEL, "messages": ask(words), "max_completion_tokens": 3}
+    response = client.post(path, headers=admin.headers, json=body)
+    assert response.status_code == 200, response.text
+    choice = response.json()["choices"][0]
+    assert (choice["message"]["content"], choice["finish_reason"]) == (
+        reply_to(words, 3),
+        "length",
+    )
+    [sent] = sent_to_provider(server.provider, words)
+    assert sent["body"] == {
+        "model": PROVIDER_MODEL,
+        "messages": ask(words),
+        "max_tokens": 3,
+    }
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_workspace_model_sends_its_base_model_params_and_system_prompt(
+    server: Server, client: httpx.Client, admin: Account, path: str
+) -> None:
+    """The provider gets the base model's id, the workspace model's system prompt
+    before the messages, and its params where the request sets none: the request's
+    own values win. The reply names the model the provider answered as."""
+    assert server.provider is not None
+    params = {"system": "Be brief.", "temperature": 0.2, "seed": 7, "max_tokens": 5}
+    model = create_workspace_model(client, admin, params=params)
+    words = unique_words()
+    body = {"model": model["id"], "messages": ask(words), "temperature": 0.9}
+    response = client.post(path, headers=admin.headers, json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["model"] == PROVIDER_MODEL
+    assert response.json()["choices"][0]["message"]["content"] == reply_to(words, 5)
+    [sent] = sent_to_provider(server.provider, words)
+    assert sent["body"] == {
+        "model": PROVIDER_MODEL,
+        "messages": [{"role": "system", "content": "Be brief."}, *ask(words)],
+        "temperature": 0.9,
+        "seed": 7,
+        "max_tokens": 5,
+    }
+
+
+# --8<-- [start:save]
+@pytest.mark.parametrize("streamed", [False, True], ids=["json", "stream"])
+def test_the_reply_is_saved_into_the_chat(
+    server: Server, client: httpx.Client, admin: Account, streamed: bool
+) -> None:
+    """With `chat_id` and the assistant message's `id`, the reply is written into the
+    chat's history, and into its `chat_message` row, once it is complete.
+
+    Upstream's oddity, kept: asked to stream, it consumes the stream itself and
+    answers `null`; the text is only in the chat.
+    """
+    chat = new_chat(client, admin)
+    message_id = str(uuid.uuid4())
+    words = unique_words()
+    body = {
+        "model": PROVIDER_MODEL,
+        "messages": ask(words),
+        "stream": streamed,
+        "chat_id": chat["id"],
+        "id": message_id,
+    }
+    response = client.post("/api/chat/completions", headers=admin.headers, json=body)
+    assert response.status_code == 200, response.text
+    if streamed:
+        assert response.json() is None
+    else:
+        assert response.json()["choices"][0]["message"]["content"] == reply_to(words)
+    saved = client.get(f"/api/v1/chats/{chat['id']}", headers=admin.headers).json()
+    history = saved["chat"]["history"]
+    assert history["currentId"] == message_id
+    message = history["messages"][message_id]
+    assert {
+        key: message[key]
+        for key in ("id", "parentId", "childrenIds", "role", "content", "done", "model")
+    } == {
+        "id": message_id,
+        "parentId": None,
+        "childrenIds": [],
+        "role": "assistant",
+        "content": reply_to(words),
+        "done": True,
+        "model": PROVIDER_MODEL,
+    }
+    [output] = message["output"]
+    assert (output["type"], output["role"], output["status"]) == (
+        "message",
+        "assistant",
+        "completed",
+    )
+    assert output["content"] == [{"type": "output_text", "text": reply_to(words)}]
+    # A stream carries usage only when asked for it; a JSON reply always does.
+    assert ("usage" in message) is not streamed
+    assert saved["current_message_id"] == message_id
+    row = storage.chat_message(server, chat["id"], message_id)
+    assert row == {
+        "chat_id": chat["id"],
+        "user_id": admin.id,
+        "role": "assistant",
+        "parent_id": None,
+        "content": reply_to(words),
+        "model_id": PROVIDER_MODEL,
+        "done": True,
+    }
+
+
+# --8<-- [end:save]
+
+
+def test_ui_mode_completions_stay_on_open_webui(
+    server: Server, client: httpx.Client, admin: Account
+) -> None:
+    """A declared difference. With `session_id` and `chat_id` the browser asks Open
+    WebUI to answer at once and stream over Socket.IO. Open WebUI does; the twins do
+    not serve Socket.IO, so they refuse with a 400 that says where such requests go,
+    call no provider and save nothing. The parallel run routes them to Open WebUI."""
+    assert server.provider is not None
+    chat = new_chat(client, admin)
+    words = unique_words()
+    body = {
+        "model": PROVIDER_MODEL,
+        "messages": ask(words),
+        "stream": True,
+        "chat_id": chat["id"],
+        "id": str(uuid.uuid4()),
+        "session_id": "socket-session-1",
+    }
+    response = client.post("/api/chat/completions", headers=admin.headers, json=body)
+    if server.target.impl == "upstream":
+        assert response.status_code == 200
+        answer = response.json()
+        assert set(answer) == {"status", "task_ids", "chat_id"}
+        assert (answer["status"], answer["chat_id"]) == (True, chat["id"])
+        assert len(answer["task_ids"]) == 1
+        return
+    assert response.status_code == 400
+    assert response.json() == {"detail": UI_MODE_DETAIL}
+    assert sent_to_provider(server.provider, words) == []
+    saved = client.get(f"/api/v1/chats/{chat['id']}", headers=admin.headers).json()
+    assert saved["chat"] == chat["chat"]

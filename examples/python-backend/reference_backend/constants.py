@@ -76,8 +76,9 @@ OPENAI_DISABLED = "OpenAI API is disabled"
 MODEL_NOT_FOUND = "Model not found"
 CONNECTION_NOT_FOUND = "Connection not found"
 UI_MODE = (
-    "This backend answers API-mode completions only: a request with a session_id "
-    "streams over Socket.IO, which Open WebUI serves."
+    "UI-mode chat completions (with session_id) stream their reply over Socket.IO "
+    "and are served by Open WebUI; send the request without session_id to get the "
+    "reply in the response."
 )
 
 

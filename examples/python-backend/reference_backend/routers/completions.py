@@ -24,7 +24,7 @@ from reference_backend.models.chat_messages import normalize_usage
 from reference_backend.models.models import Model, get_model
 from reference_backend.models.users import UserModel
 from reference_backend.routers import openai
-from reference_backend.utils.auth import VerifiedUser
+from reference_backend.utils.auth import StreamingUser
 from reference_backend.utils.models import all_models, may_use
 from reference_backend.utils.payload import apply_params, merge_params
 from reference_backend.utils.streaming import with_error_frame
@@ -111,7 +111,9 @@ async def checked_model(request: Request, user: UserModel, model_id) -> tuple:
 
 @router.post("/chat/completions")
 @router.post("/v1/chat/completions")
-async def chat_completion(request: Request, form_data: dict, user: VerifiedUser) -> Any:
+async def chat_completion(
+    request: Request, form_data: dict, user: StreamingUser
+) -> Any:
     """Check the model, merge its settings into the request, and relay it."""
     refuse_ui_mode(form_data)
     model, row = await checked_model(request, user, form_data.get("model"))

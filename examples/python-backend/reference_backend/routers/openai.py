@@ -22,7 +22,7 @@ from reference_backend.internal.deps import Db, in_session
 from reference_backend.models import config
 from reference_backend.models.models import Model, get_model
 from reference_backend.models.users import UserModel
-from reference_backend.utils.auth import AdminUser, VerifiedUser
+from reference_backend.utils.auth import AdminUser, StreamingUser, VerifiedUser
 from reference_backend.utils.models import (
     NOT_CHAT_MODELS,
     OPENAI_HOST,
@@ -268,7 +268,7 @@ async def generate_chat_completion(request: Request, form_data: dict, user: User
 
 
 @router.post("/chat/completions")
-async def chat_completion(request: Request, form_data: dict, user: VerifiedUser):
+async def chat_completion(request: Request, form_data: dict, user: StreamingUser):
     return await generate_chat_completion(request, form_data, user)
 
 

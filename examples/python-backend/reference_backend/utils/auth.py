@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from reference_backend import constants
 from reference_backend.env import Settings
-from reference_backend.internal.deps import Db, Redis, SettingsDep
+from reference_backend.internal.deps import Db, Redis, SettingsDep, in_session
 from reference_backend.models import auths, config, users
 from reference_backend.models.users import UserModel
 from reference_backend.utils.durations import parse_duration
@@ -256,6 +256,25 @@ VerifiedUser = Annotated[UserModel, Depends(get_verified_user)]
 AdminUser = Annotated[UserModel, Depends(get_admin_user)]
 HumanUser = Annotated[UserModel, Depends(get_human_user)]
 # --8<-- [end:guards]
+
+
+# --8<-- [start:streaming-user]
+def current_user_in(db: Session, request: Request) -> UserModel:
+    state = request.app.state
+    return get_current_user(request, db, state.settings, state.redis)
+
+
+async def get_streaming_user(request: Request) -> UserModel:
+    """`get_verified_user` in a session of its own, closed once the user is loaded.
+
+    A route that relays a model's reply would otherwise hold the request's session,
+    and a database connection, until the last token has gone out.
+    """
+    return await get_verified_user(await in_session(request, current_user_in, request))
+
+
+StreamingUser = Annotated[UserModel, Depends(get_streaming_user)]
+# --8<-- [end:streaming-user]
 
 
 # --8<-- [start:sign-in]

@@ -8,7 +8,10 @@ a backend sent in the provider's log.
 """
 
 import json
+import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import cycle, islice
 
@@ -138,3 +141,32 @@ def direct_reply(provider: Provider, body: dict) -> dict:
         )
         assert response.status_code == 200, response.text
         return normalise(response.json())
+
+
+def closed_port_url() -> str:
+    """A base URL where nothing listens: a provider that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@contextmanager
+def openai_connections(
+    client: httpx.Client, admin: Account, **changes: object
+) -> Iterator[dict]:
+    """Change the OpenAI connections for one block, as the admin panel does; the
+    settings found before are posted back after it, so other tests see the session's
+    provider alone. Yields the update's answer."""
+    original = client.get("/openai/config", headers=admin.headers)
+    assert original.status_code == 200, original.text
+    form = original.json() | changes
+    response = client.post("/openai/config/update", headers=admin.headers, json=form)
+    assert response.status_code == 200, response.text
+    try:
+        yield response.json()
+    finally:
+        restored = client.post(
+            "/openai/config/update", headers=admin.headers, json=original.json()
+        )
+        assert restored.status_code == 200, restored.text

@@ -132,10 +132,9 @@ async def chat_completion(
             "include_usage": True,
         }
     target = await chat_target(request, user, form_data)
+    payload = {k: v for k, v in form_data.items() if k not in OPEN_WEBUI_KEYS}
     # Upstream sends a chat without messages as an empty one.
-    payload = {"messages": []} | {
-        k: v for k, v in form_data.items() if k not in OPEN_WEBUI_KEYS
-    }
+    payload.setdefault("messages", [])
     response = await relayed(request, apply_params(params, payload), user, target)
     if isinstance(response, StreamingResponse) and target is None:
         return StreamingResponse(

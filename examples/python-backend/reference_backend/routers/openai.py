@@ -96,12 +96,14 @@ async def listed_by(request: Request, connection: Connection) -> dict:
         return {"data": connection.options.get("model_ids") or [], "object": "list"}
     state = request.app.state
     try:
-        response = await state.http.get(
-            f"{connection.url}/models",
-            headers=connection.headers(),
-            timeout=state.settings.aiohttp_client_timeout_model_list,
-        )
-        body = response.json()
+        async with asyncio.timeout(state.settings.aiohttp_client_timeout_model_list):
+            response = await state.http.get(
+                f"{connection.url}/models", headers=connection.headers()
+            )
+            body = response.json()
+    except TimeoutError as error:
+        # Upstream words a timeout with its exception's text, which is empty.
+        raise HTTPException(500, "Unexpected error: ") from error
     except httpx.TransportError as error:
         raise HTTPException(500, constants.SERVER_CONNECTION_ERROR) from error
     except ValueError:

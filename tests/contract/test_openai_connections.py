@@ -15,7 +15,7 @@ import pytest
 from support.provider import Provider, running_provider
 
 from . import messages
-from .api import Account, http_client
+from .api import Account, account_from, http_client, signup, unique_email
 from .completions import (
     PROVIDER_MODEL,
     ask,
@@ -25,7 +25,8 @@ from .completions import (
     sent_to_provider,
     unique_words,
 )
-from .servers import PROVIDER_KEY, Server
+from .servers import PROVIDER_KEY, Server, running_server
+from .targets import Target
 
 pytestmark = pytest.mark.needs_provider
 
@@ -306,3 +307,44 @@ def test_a_disabled_api_lists_and_answers_nothing(
         {"detail": "Model not found"},
     )
     assert sent_to_provider(server.provider, words) == []
+
+
+# --8<-- [start:restart]
+def test_the_stored_config_wins_over_the_environment_after_a_restart(
+    target: Target, secret: str, tmp_path: Path
+) -> None:
+    """The environment seeds the stored connections on the first start only; an
+    admin's change is what the next start uses, whatever the environment says then."""
+    data_dir = tmp_path / "data"
+    changed = {
+        "ENABLE_OPENAI_API": True,
+        "OPENAI_API_BASE_URLS": ["http://127.0.0.1:9/v1"],
+        "OPENAI_API_KEYS": ["sk-stored"],
+        "OPENAI_API_CONFIGS": {"0": {"enable": False}},
+    }
+    with (
+        running_server(target, tmp_path / "first", secret, data_dir=data_dir) as first,
+        http_client(first.base_url) as client,
+    ):
+        password = "admin-password-1"
+        admin = account_from(signup(client, unique_email("admin"), password), password)
+        updated = client.post(
+            "/openai/config/update", headers=admin.headers, json=changed
+        )
+        assert updated.status_code == 200, updated.text
+    later_env = {
+        "OPENAI_API_BASE_URLS": "http://127.0.0.1:10/v1",
+        "OPENAI_API_KEYS": "sk-from-env",
+    }
+    with (
+        running_server(
+            target, tmp_path / "second", secret, later_env, data_dir=data_dir
+        ) as second,
+        http_client(second.base_url) as client,
+    ):
+        response = client.get("/openai/config", headers=admin.headers)
+    assert response.status_code == 200
+    assert response.json() == changed
+
+
+# --8<-- [end:restart]

@@ -96,6 +96,7 @@ def test_a_stream_relays_the_providers_frames(
 # --8<-- [end:stream]
 
 
+# --8<-- [start:as-they-come]
 @pytest.mark.parametrize("path", ["/api/chat/completions", "/openai/chat/completions"])
 def test_frames_are_relayed_as_they_come(
     client: httpx.Client, admin: Account, path: str
@@ -117,6 +118,9 @@ def test_frames_are_relayed_as_they_come(
     # 8 tokens and a finish frame: at least 7 pauses of 300 ms between the tokens.
     assert len(arrivals) == 9
     assert arrivals[7] - arrivals[0] >= 1.5
+
+
+# --8<-- [end:as-they-come]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -143,6 +147,7 @@ def test_max_completion_tokens_becomes_max_tokens(
     }
 
 
+# --8<-- [start:workspace-params]
 @pytest.mark.parametrize("path", PATHS)
 def test_a_workspace_model_sends_its_base_model_params_and_system_prompt(
     server: Server, client: httpx.Client, admin: Account, path: str
@@ -167,6 +172,9 @@ def test_a_workspace_model_sends_its_base_model_params_and_system_prompt(
         "seed": 7,
         "max_tokens": 5,
     }
+
+
+# --8<-- [end:workspace-params]
 
 
 # --8<-- [start:save]

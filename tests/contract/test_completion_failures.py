@@ -84,6 +84,7 @@ def test_a_provider_5xx_is_passed_on(
 # --8<-- [end:provider-errors]
 
 
+# --8<-- [start:unreachable-or-slow]
 @BOTH_MODES
 @pytest.mark.parametrize("path", PATHS)
 def test_an_unreachable_provider_is_a_server_connection_error(
@@ -133,6 +134,9 @@ def test_a_provider_that_does_not_answer_in_time(
     assert response.json() == SERVER_CONNECTION_ERROR
     assert 4.5 <= waited < 7.5
     assert len(sent_to_provider(server.provider, words)) == 1
+
+
+# --8<-- [end:unreachable-or-slow]
 
 
 # --8<-- [start:cut]

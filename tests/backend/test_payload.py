@@ -33,6 +33,7 @@ def test_custom_params_spell_json_and_spread_deep():
     }
 
 
+# --8<-- [start:own-keys-win]
 def test_the_payloads_own_keys_win_and_values_take_openais_types():
     payload = {"model": "m", "temperature": 1}
     params = {
@@ -47,6 +48,9 @@ def test_the_payloads_own_keys_win_and_values_take_openais_types():
         "max_tokens": 12,
         "stop": ["a\nb"],
     }
+
+
+# --8<-- [end:own-keys-win]
 
 
 def test_a_value_that_does_not_convert_goes_as_it_is():

@@ -63,6 +63,7 @@ def test_until_stops_a_stream_past_its_deadline():
         asyncio.run(run())
 
 
+# --8<-- [start:client-leaves]
 def test_relay_closes_the_provider_response_when_the_client_leaves():
     async def run() -> bool:
         response = httpx.Response(200, content=chunks(b"data: 1\n", b"data: 2\n"))
@@ -72,6 +73,9 @@ def test_relay_closes_the_provider_response_when_the_client_leaves():
         return response.is_closed
 
     assert asyncio.run(run())
+
+
+# --8<-- [end:client-leaves]
 
 
 def test_a_broken_stream_ends_with_the_error_frame_and_done():

@@ -156,3 +156,23 @@ def test_a_cut_stream_ends_with_upstreams_error_frame(app_client):
         body = b"".join(response.iter_bytes())
     assert response.headers["content-type"] == "text/event-stream"
     assert body.endswith(ERROR_FRAME + b"data: [DONE]\n\n")
+
+
+def test_a_cut_stream_into_a_chat_saves_the_error_and_answers_400(app_client):
+    admin = account(app_client, "admin")
+    app_client.get("/api/models", headers=auth(admin))
+    chat = app_client.post(
+        "/api/v1/chats/new", headers=auth(admin), json={"chat": {"title": "T"}}
+    ).json()
+    ask = {"model": "m", "stream": True, "chat_id": chat["id"], "id": "reply"}
+    failed = app_client.post("/api/chat/completions", headers=auth(admin), json=ask)
+    assert (failed.status_code, failed.json()) == (
+        400,
+        {"detail": "the provider went away"},
+    )
+    saved = app_client.get(f"/api/v1/chats/{chat['id']}", headers=auth(admin)).json()
+    reply = saved["chat"]["history"]["messages"]["reply"]
+    assert (reply["done"], reply["error"]) == (
+        True,
+        {"content": "the provider went away"},
+    )

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
@@ -259,7 +260,15 @@ async def save_reply(request: Request, target: tuple[str, str], response: Any) -
     for a chat without a browser to stream to; JSON is saved and returned.
     """
     if isinstance(response, StreamingResponse):
-        await save(request, target, await streamed_reply(response.body_iterator))
+        try:
+            message = await streamed_reply(response.body_iterator)
+        except (httpx.HTTPError, TimeoutError) as error:
+            # Upstream saves and answers the failure in its exception's own words.
+            await save(
+                request, target, {"error": {"content": str(error)}, "done": True}
+            )
+            raise HTTPException(400, str(error)) from error
+        await save(request, target, message)
         return None
     if isinstance(response, dict):
         choices = response.get("choices") or []

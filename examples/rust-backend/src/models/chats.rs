@@ -807,7 +807,7 @@ pub fn output_text(output: Option<&Value>) -> String {
 /// Write `message` into the tree under `message_id`: merged into the stored message,
 /// or added as a new one, linked to its parent, with a role and a time, and made
 /// the conversation's current message. Returns the message as stored.
-pub fn upsert_message_to_history(
+pub fn put_in_history(
     history: &mut Map<String, Value>,
     message_id: &str,
     message: Map<String, Value>,
@@ -895,7 +895,7 @@ pub fn upsert_message_to_history(
 /// # Errors
 /// [`ChatError::Invalid`] for a document that cannot take the message; the database
 /// failed. Either way nothing was written.
-pub async fn upsert_message(
+pub async fn save_message(
     db: &Db,
     chat_id: &str,
     message_id: &str,
@@ -915,7 +915,7 @@ pub async fn upsert_message(
         Some(Value::Object(history)) => history,
         _ => Map::new(),
     };
-    let saved = upsert_message_to_history(&mut history, message_id, message);
+    let saved = put_in_history(&mut history, message_id, message);
     chat.chat.insert("history".into(), Value::Object(history));
     chat.title = title(&chat.chat)?;
     chat.current_message_id = current_message_id(&chat.chat)?;
@@ -926,6 +926,16 @@ pub async fn upsert_message(
         .filter(|author| !author.is_empty())
         .unwrap_or(&chat.user_id)
         .to_owned();
+    store(db, &chat, &[(message_id, author.as_str(), &saved)]).await?;
+    Ok(Some(chat))
+}
+
+/// Write the chat's document and pointer, and these messages' rows, at once.
+async fn store(
+    db: &Db,
+    chat: &ChatResponse,
+    rows: &[(&str, &str, &Map<String, Value>)],
+) -> Result<(), ChatError> {
     let mut tx = db.pool.begin().await?;
     let sql = format!(
         "UPDATE chat SET chat = {}, title = $2, current_message_id = $3, updated_at = $4
@@ -940,11 +950,187 @@ pub async fn upsert_message(
         .bind(&chat.id)
         .execute(&mut *tx)
         .await?;
-    upsert_message_row(db, &mut tx, chat_id, message_id, &author, &saved).await?;
+    for (message_id, author, message) in rows {
+        upsert_message_row(db, &mut tx, &chat.id, message_id, author, message).await?;
+    }
     tx.commit().await?;
-    Ok(Some(chat))
+    Ok(())
 }
 // --8<-- [end:upsert-message]
+
+// --8<-- [start:chat-turn]
+/// A turn the chat cannot take, with upstream's status and detail.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnRefused {
+    /// An id that is taken, repeated or not text; or a parent that is gone.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// A reply asked for under a message that is not the user's.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The chat failed to load or store.
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+}
+
+impl From<TurnRefused> for ApiError {
+    fn from(refused: TurnRefused) -> Self {
+        match refused {
+            TurnRefused::Conflict(detail) => {
+                ApiError::new(StatusCode::CONFLICT, detail)
+            }
+            TurnRefused::Forbidden(detail) => {
+                ApiError::new(StatusCode::FORBIDDEN, detail)
+            }
+            TurnRefused::Chat(error) => error.into(),
+        }
+    }
+}
+
+const INVALID_TURN: &str = "Message already exists or has an invalid ID.";
+
+/// Whether a stored message may take the reply: none yet, or an empty one of the
+/// caller's.
+fn is_fresh_reply(message: Option<&Value>, owner_id: &str, user_id: &str) -> bool {
+    message.is_none_or(|message| {
+        message.get("role") == Some(&json!("assistant"))
+            && !["done", "content", "output"]
+                .iter()
+                .any(|key| message.get(*key).is_some_and(truthy))
+            && message
+                .get("user_id")
+                .and_then(Value::as_str)
+                .unwrap_or(owner_id)
+                == user_id
+    })
+}
+
+/// A new user message as the chat stores it: with its place, time and author.
+fn authored(
+    sent: &Map<String, Value>,
+    id: &str,
+    parent: Value,
+    user: &crate::models::users::UserModel,
+    now: i64,
+) -> Map<String, Value> {
+    let mut message = sent.clone();
+    message.extend([
+        ("id".to_owned(), json!(id)),
+        ("parentId".to_owned(), parent),
+        ("role".to_owned(), json!("user")),
+        ("childrenIds".to_owned(), json!([])),
+        ("timestamp".to_owned(), json!(now)),
+        ("user_id".to_owned(), json!(user.id)),
+        ("user".to_owned(), json!({"id": user.id, "name": user.name})),
+    ]);
+    message
+}
+
+/// Add the user's message (when sent) and an empty reply to answer it, and name the
+/// model in the chat: what upstream writes before it calls the provider. The reply
+/// is filled in at the end by [`save_message`].
+///
+/// # Errors
+/// [`TurnRefused`] with upstream's status when an id is taken or the user message
+/// hangs nowhere; nothing was written.
+pub async fn insert_turn(
+    db: &Db,
+    mut chat: ChatResponse,
+    user: &crate::models::users::UserModel,
+    user_message: &Map<String, Value>,
+    reply_id: &str,
+    model_id: &str,
+) -> Result<(), TurnRefused> {
+    let mut history = match chat.chat.remove("history") {
+        Some(Value::Object(history)) if !history.is_empty() => history,
+        _ => Map::from_iter([
+            ("messages".to_owned(), json!({})),
+            ("currentId".to_owned(), Value::Null),
+        ]),
+    };
+    let messages = history
+        .get("messages")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let user_message_id = user_message.get("id").and_then(Value::as_str);
+    let sent_user = !user_message.is_empty();
+    let ids_ok = !reply_id.is_empty()
+        && (!sent_user
+            || user_message_id.is_some_and(|id| !id.is_empty() && id != reply_id));
+    let reply = messages.get(reply_id);
+    let misplaced = reply.is_some_and(|reply| {
+        sent_user && reply.get("parentId").and_then(Value::as_str) != user_message_id
+    });
+    if !ids_ok || !is_fresh_reply(reply, &chat.user_id, &user.id) || misplaced {
+        return Err(TurnRefused::Conflict(INVALID_TURN));
+    }
+    let now = now();
+    let mut rows = Vec::new();
+    if let Some(id) = user_message_id.filter(|_| sent_user) {
+        let existing = messages.get(id);
+        if existing.is_some_and(|existing| existing.get("role") != Some(&json!("user")))
+        {
+            let detail = "You can only regenerate replies to user messages.";
+            return Err(TurnRefused::Forbidden(detail));
+        }
+        let parent = existing
+            .unwrap_or(&Value::Object(user_message.clone()))
+            .get("parentId")
+            .cloned()
+            .unwrap_or(Value::Null);
+        if parent
+            .as_str()
+            .is_some_and(|parent| !messages.contains_key(parent))
+        {
+            return Err(TurnRefused::Conflict("Parent message no longer exists."));
+        }
+        let message = existing
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_else(|| authored(user_message, id, parent, user, now));
+        rows.push((id.to_owned(), put_in_history(&mut history, id, message)));
+    }
+    let placeholder = json!({
+        "id": reply_id,
+        "parentId": user_message_id,
+        "childrenIds": [],
+        "role": "assistant",
+        "content": "",
+        "done": false,
+        "model": model_id,
+        "modelIdx": null,
+        "timestamp": now,
+        "user_id": user.id,
+    });
+    let placeholder = placeholder.as_object().cloned().unwrap_or_default();
+    rows.push((
+        reply_id.to_owned(),
+        put_in_history(&mut history, reply_id, placeholder),
+    ));
+    chat.chat.insert("history".into(), Value::Object(history));
+    let models = user_message
+        .get("models")
+        .filter(|models| truthy(models))
+        .cloned()
+        .unwrap_or_else(|| json!([model_id]));
+    chat.chat.insert("models".into(), models);
+    chat.current_message_id = current_message_id(&chat.chat)?;
+    chat.updated_at = now;
+    let rows: Vec<(&str, &str, &Map<String, Value>)> = rows
+        .iter()
+        .map(|(id, message)| {
+            let author = message
+                .get("user_id")
+                .and_then(Value::as_str)
+                .unwrap_or(&chat.user_id);
+            (id.as_str(), author, message)
+        })
+        .collect();
+    store(db, &chat, &rows).await?;
+    Ok(())
+}
+// --8<-- [end:chat-turn]
 
 /// `{**stored, **changes}`, with a sent `history` merged into the stored one.
 ///

@@ -24,9 +24,11 @@ use crate::models::chats;
 use crate::models::config;
 use crate::models::models as workspace;
 use crate::models::users::UserModel;
-use crate::routers::openai::{Relayed, apply_params, generate_chat_completion};
-use crate::utils::misc::{now, truthy};
+use crate::routers::openai::{Relayed, generate_chat_completion, python_repr};
+use crate::utils::auth::VerifiedUser;
+use crate::utils::misc::truthy;
 use crate::utils::models::{all_models, may_use};
+use crate::utils::payload::{apply_params, merge_params};
 use crate::utils::streaming::{Lines, relay, with_error_frame};
 
 /// The routes, mounted at `/api`.
@@ -36,29 +38,27 @@ pub fn router() -> Router<AppState> {
         .route("/v1/chat/completions", post(chat_completion))
 }
 
-/// What the browser sends to steer Open WebUI, never meant for a provider.
-const UI_FIELDS: [&str; 22] = [
+/// Keys of the frontend's request that are Open WebUI's, not the provider's.
+const OPEN_WEBUI_KEYS: [&str; 20] = [
     "model_item",
     "background_tasks",
-    "parent_id",
     "new_chat",
     "message_ids",
-    "user_message",
     "parent_message",
-    "chat_id",
-    "id",
     "chat_variables",
     "tool_servers",
     "automation_id",
     "assistant_message_id",
     "regeneration_message_id",
-    "session_id",
     "folder_id",
     "filter_ids",
-    "features",
     "variables",
+    "features",
     "tool_ids",
+    "terminal_id",
     "files",
+    "skill_ids",
+    "regeneration_prompt",
     "params",
 ];
 
@@ -80,146 +80,114 @@ fn refuse_ui_mode(form: &Map<String, Value>) -> Result<(), ApiError> {
 // --8<-- [end:ui-mode]
 
 // --8<-- [start:chat-completion]
-/// The parameters a completion runs with.
-struct Params {
-    /// The admin's defaults under the workspace model's own.
-    model: Map<String, Value>,
-    /// Those under the request's own.
-    merged: Map<String, Value>,
-}
-
-/// The admin's defaults, then the workspace model's parameters, then the request's
-/// own; a `null` in the request changes nothing.
-fn merged_params(
-    defaults: Option<&Value>,
-    model: Option<&Value>,
-    request: Option<&Value>,
-) -> Result<Params, ApiError> {
-    let object = |value: Option<&Value>| {
-        value
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default()
+/// The admin's default parameters under the workspace model's own.
+async fn model_params(
+    state: &AppState,
+    row: Option<&workspace::Model>,
+) -> Result<Map<String, Value>, ApiError> {
+    let object = |value: Option<Value>| match value {
+        Some(Value::Object(object)) => object,
+        _ => Map::new(),
     };
-    let mut model_params = object(defaults);
-    for (key, value) in object(model) {
-        model_params.insert(key, value);
-    }
-    model_params.remove("model_controls");
-    let mut request_params: Map<String, Value> = object(request)
-        .into_iter()
-        .filter(|(_, value)| !value.is_null())
-        .collect();
-    if let Some(controls) = request_params.remove("model_controls") {
-        if !controls.is_object() {
-            let detail = "Model control options must be keyed by model.";
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, detail));
-        }
-    }
-    let mut merged = model_params.clone();
-    merged.extend(request_params);
-    Ok(Params {
-        model: model_params,
-        merged,
-    })
+    let defaults = object(config::get(&state.db, "models.default_params").await?);
+    let own = object(row.and_then(|row| row.params.clone()));
+    let mut params = merge_params(&defaults, &own);
+    params.remove("model_controls");
+    Ok(params)
 }
 
-/// The model's row, if the caller may use it; "Model not found" (400) otherwise, and
-/// for a model that no connection lists.
-async fn usable_model(
+/// The request's `params` that say something: not `null`, not the UI's controls.
+fn requested_params(form: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+    let params = match form.get("params") {
+        None | Some(Value::Null) => return Ok(Map::new()),
+        Some(Value::Object(params)) => params,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "params must be an object.",
+            ));
+        }
+    };
+    if params
+        .get("model_controls")
+        .is_some_and(|controls| !controls.is_object())
+    {
+        let detail = "Model control options must be keyed by model.";
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, detail));
+    }
+    Ok(params
+        .iter()
+        .filter(|(key, value)| !value.is_null() && *key != "model_controls")
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect())
+}
+
+/// The listed model and its row, if `user` may use it; upstream's 400 otherwise,
+/// also for a model no connection lists.
+async fn checked_model(
     state: &AppState,
     user: &UserModel,
     model_id: &str,
 ) -> Result<(Value, Option<workspace::Model>), ApiError> {
+    if state.models.is_empty() {
+        all_models(state, false).await?;
+    }
     let not_found =
         || ApiError::new(StatusCode::BAD_REQUEST, constants::MODEL_NOT_FOUND);
-    let model = if let Some(model) = state.models.find(model_id) {
-        model
-    } else {
-        // Upstream resolves against the list its last `/api/models` built; a model
-        // added since is found here too, by building the list again once.
-        let models = all_models(state, false).await?;
-        crate::utils::models::find(&models, model_id)
-            .cloned()
-            .ok_or_else(not_found)?
-    };
+    let model = state.models.find(model_id).ok_or_else(not_found)?;
     let row = workspace::get_model(&state.db, model_id).await?;
     let base_missing = row
         .as_ref()
         .and_then(|row| row.base_model_id.as_deref())
         .is_some_and(|base| !base.is_empty() && state.models.find(base).is_none());
-    if base_missing
-        || (user.role != "admin" && !may_use(&state.db, user, row.as_ref()).await?)
-    {
+    if base_missing || !may_use(&state.db, user, row.as_ref()).await? {
         return Err(not_found());
     }
     Ok((model, row))
 }
 
-/// The provider's request from the client's: the merged parameters applied, the
-/// stream settings the model asks for, and none of the browser's fields.
-async fn provider_payload(
-    state: &AppState,
-    mut form: Map<String, Value>,
-    model: &Value,
-    row: Option<&workspace::Model>,
-) -> Result<Map<String, Value>, ApiError> {
-    let defaults = config::get(&state.db, "models.default_params").await?;
-    let params = merged_params(
-        defaults.as_ref(),
-        row.and_then(|row| row.params.as_ref()),
-        form.get("params"),
-    )?;
-    if let Some(stream) = params
-        .model
-        .get("stream_response")
-        .filter(|value| !value.is_null())
-    {
-        form.insert("stream".into(), stream.clone());
-    }
-    let wants_usage = model
-        .pointer("/info/meta/capabilities/usage")
-        .is_some_and(truthy);
-    if wants_usage && form.get("stream").is_some_and(truthy) {
-        let mut options = form
-            .get("stream_options")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        options.insert("include_usage".into(), json!(true));
-        form.insert("stream_options".into(), Value::Object(options));
-    }
-    form.retain(|key, _| !UI_FIELDS.contains(&key.as_str()));
-    // The request's own values win over the parameters; the relay adds the model's.
-    let mut payload = Map::new();
-    apply_params(params.merged, &mut payload);
-    for (key, value) in form {
-        payload.insert(key, value);
-    }
-    Ok(payload)
-}
-
-/// `POST /api/chat/completions` without a `session_id`: the reply streams back as
-/// the provider's events, or comes back as its JSON; with a `chat_id` and a message
-/// `id` it is also saved into that chat.
+/// `POST /api/chat/completions` without a `session_id`: the model checked, its
+/// settings merged into the request, and the request relayed. The reply streams
+/// back as the provider's events, or comes back as its JSON; with a `chat_id` and a
+/// message `id` it is saved into that chat.
 async fn chat_completion(
     State(state): State<AppState>,
-    crate::utils::auth::VerifiedUser(user): crate::utils::auth::VerifiedUser,
-    Dict(form): Dict,
+    VerifiedUser(user): VerifiedUser,
+    Dict(mut form): Dict,
 ) -> Result<Response, ApiError> {
     refuse_ui_mode(&form)?;
-    if state.models.is_empty() {
-        all_models(&state, false).await?;
-    }
     let model_id = form
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let (model, row) = usable_model(&state, &user, &model_id).await?;
-    let target = SaveTarget::from_form(&state, &user, &form, &model_id).await?;
-    let payload = provider_payload(&state, form, &model, row.as_ref()).await?;
-    let relayed = generate_chat_completion(&state, &user, payload).await?;
+    let (model, row) = checked_model(&state, &user, &model_id).await?;
+    let mut params = model_params(&state, row.as_ref()).await?;
+    if let Some(stream) = params
+        .get("stream_response")
+        .filter(|value| !value.is_null())
+    {
+        form.insert("stream".into(), stream.clone());
+    }
+    params = merge_params(&params, &requested_params(&form)?);
+    let wants_usage = model
+        .pointer("/info/meta/capabilities/usage")
+        .is_some_and(truthy);
+    if wants_usage && form.get("stream").is_some_and(truthy) {
+        let mut options = match form.remove("stream_options") {
+            Some(Value::Object(options)) => options,
+            _ => Map::new(),
+        };
+        options.insert("include_usage".into(), json!(true));
+        form.insert("stream_options".into(), Value::Object(options));
+    }
+    let target = chat_target(&state, &user, &mut form, &model_id).await?;
+    form.retain(|key, _| !OPEN_WEBUI_KEYS.contains(&key.as_str()));
+    // Upstream sends a chat without messages as an empty one.
+    let mut payload = Map::from_iter([("messages".to_owned(), json!([]))]);
+    payload.extend(form);
+    apply_params(params, &mut payload);
+    let relayed = relayed(&state, &user, payload, target.as_ref()).await?;
     match (relayed, target) {
         (
             Relayed::Stream {
@@ -228,231 +196,228 @@ async fn chat_completion(
                 lines,
             },
             None,
-        ) => {
-            let body = Body::from_stream(with_error_frame(lines));
-            Ok(relay(status, &headers, body))
-        }
-        (Relayed::Stream { lines, .. }, Some(target)) => {
-            target.save_stream(&state, lines).await
-        }
-        (Relayed::Json(reply), Some(target)) => target.save_json(&state, reply).await,
-        (relayed, _) => Ok(relayed.into_response()),
+        ) => Ok(relay(
+            status,
+            &headers,
+            Body::from_stream(with_error_frame(lines)),
+        )),
+        (relayed, Some(target)) => save_reply(&state, &target, relayed).await,
+        (relayed, None) => Ok(relayed.into_response()),
     }
 }
 // --8<-- [end:chat-completion]
 
 // --8<-- [start:save-message]
-/// Where a reply is saved: an existing chat the caller may write, and the id its
-/// assistant message gets, under the user message the request names, if any.
-struct SaveTarget {
+/// Where a reply goes: a chat and the id of its assistant message.
+struct Target {
     chat_id: String,
     message_id: String,
-    /// The assistant message's first version: what upstream writes before the call.
-    placeholder: Map<String, Value>,
-    /// The user message to add before it, with its id.
-    user_message: Option<(String, Map<String, Value>)>,
 }
 
-/// The user message a request adds with its reply: the stored one if the chat has
-/// it (a regeneration), else the request's, as its author's.
-fn user_turn(
+/// With `chat_id` and a message `id`, where the reply goes. The chat must be the
+/// caller's; the user message (when sent) and an empty reply are added to it now,
+/// and the reply is filled in once, at the end.
+async fn chat_target(
+    state: &AppState,
     user: &UserModel,
-    message: &Map<String, Value>,
-    id: &str,
-    stored: Option<&Map<String, Value>>,
-) -> Result<(String, Map<String, Value>), ApiError> {
-    let existing = stored.and_then(|messages| messages.get(id));
-    if existing.is_some_and(|existing| existing.get("role") != Some(&json!("user"))) {
-        let detail = "You can only regenerate replies to user messages.";
-        return Err(ApiError::new(StatusCode::FORBIDDEN, detail));
+    form: &mut Map<String, Value>,
+    model_id: &str,
+) -> Result<Option<Target>, ApiError> {
+    let chat_id = form.remove("chat_id");
+    let message_id = form.remove("id");
+    let user_message = form.remove("user_message");
+    form.remove("parent_id");
+    form.remove("session_id");
+    let (Some(Value::String(chat_id)), Some(Value::String(message_id))) =
+        (chat_id, message_id)
+    else {
+        return Ok(None);
+    };
+    if chat_id.is_empty() || message_id.is_empty() || is_unsaved(&chat_id) {
+        return Ok(None);
     }
-    let message = existing
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_else(|| {
-            let mut message = message.clone();
-            let parent = message.get("parentId").cloned().unwrap_or(Value::Null);
-            message.extend([
-                ("id".to_owned(), json!(id)),
-                ("parentId".to_owned(), parent),
-                ("role".to_owned(), json!("user")),
-                ("childrenIds".to_owned(), json!([])),
-                ("timestamp".to_owned(), json!(now())),
-                ("user_id".to_owned(), json!(user.id)),
-                ("user".to_owned(), json!({"id": user.id, "name": user.name})),
-            ]);
-            message
-        });
-    Ok((id.to_owned(), message))
+    let user_message = match user_message {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(message)) => message,
+        Some(_) => {
+            let detail = "user_message must be an object.";
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, detail));
+        }
+    };
+    let chat = chats::get_user_chat(&state.db, &chat_id, &user.id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, constants::NOT_FOUND))?;
+    chats::insert_turn(&state.db, chat, user, &user_message, &message_id, model_id)
+        .await?;
+    Ok(Some(Target {
+        chat_id,
+        message_id,
+    }))
 }
 
-impl SaveTarget {
-    /// The target the request names, checked before the provider is called, or `None`
-    /// when it names no chat or no message id, or a chat that is not stored.
-    async fn from_form(
-        state: &AppState,
-        user: &UserModel,
-        form: &Map<String, Value>,
-        model_id: &str,
-    ) -> Result<Option<Self>, ApiError> {
-        let text = |key: &str| {
-            form.get(key)
-                .and_then(Value::as_str)
-                .filter(|text| !text.is_empty())
-        };
-        let (Some(chat_id), Some(message_id)) = (text("chat_id"), text("id")) else {
-            return Ok(None);
-        };
-        // `local:` chats live in the browser only.
-        if chat_id.starts_with("local:") {
-            return Ok(None);
+/// Chats whose id starts so live in the browser only.
+fn is_unsaved(chat_id: &str) -> bool {
+    ["local:", "channel:"]
+        .iter()
+        .any(|prefix| chat_id.starts_with(prefix))
+}
+
+/// The relay's answer; a refusal is written into the reply first, if there is one.
+async fn relayed(
+    state: &AppState,
+    user: &UserModel,
+    payload: Map<String, Value>,
+    target: Option<&Target>,
+) -> Result<Relayed, ApiError> {
+    let detail = match generate_chat_completion(state, user, payload).await {
+        Ok(Relayed::Refused(response)) => {
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let detail = error_detail(&bytes, parts.status);
+            save(state, target, error_message(&detail)).await?;
+            return Ok(Relayed::Refused(Response::from_parts(
+                parts,
+                Body::from(bytes),
+            )));
         }
-        let Some(chat) = chats::get_user_chat(&state.db, chat_id, &user.id).await?
-        else {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, constants::NOT_FOUND));
+        Ok(relayed) => return Ok(relayed),
+        Err(ApiError::Http { status, detail }) => (status, detail),
+        Err(error) => return Err(error),
+    };
+    save(state, target, error_message(&detail.1)).await?;
+    Err(ApiError::new(detail.0, detail.1))
+}
+
+/// A failed reply as upstream saves it.
+fn error_message(detail: &str) -> Map<String, Value> {
+    let message = json!({"error": {"content": detail}, "done": true});
+    message.as_object().cloned().unwrap_or_default()
+}
+
+/// The message inside a provider's error body, as upstream digs it out.
+fn error_detail(body: &[u8], status: StatusCode) -> String {
+    let text = String::from_utf8_lossy(body);
+    let Ok(mut detail) = serde_json::from_str::<Value>(&text) else {
+        let text = text.trim();
+        return if text.is_empty() {
+            format!("Provider returned HTTP {}", status.as_u16())
+        } else {
+            text.to_owned()
         };
-        let stored = chat
-            .chat
-            .get("history")
-            .and_then(|history| history.get("messages"))
-            .and_then(Value::as_object);
-        let user_message = form
-            .get("user_message")
-            .or_else(|| form.get("parent_message"))
-            .and_then(Value::as_object)
-            .filter(|message| !message.is_empty());
-        let user_message_id = user_message
-            .and_then(|message| message.get("id"))
-            .and_then(Value::as_str);
-        let conflict = || {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "Message already exists or has an invalid ID.",
-            )
+    };
+    while let Value::Object(mut object) = detail {
+        let key = ["error", "message", "detail"]
+            .into_iter()
+            .find(|key| object.contains_key(*key));
+        let Some(key) = key else {
+            return python_repr(&Value::Object(object));
         };
-        if user_message.is_some()
-            && user_message_id.is_none_or(|id| id.is_empty() || id == message_id)
+        detail = object.remove(key).unwrap_or_default();
+    }
+    match detail {
+        Value::String(text) => text,
+        other => python_repr(&other),
+    }
+}
+
+/// The finished assistant message: its text as one output item, and its usage.
+fn reply(content: &str, usage: Option<&Value>) -> Result<Map<String, Value>, ApiError> {
+    let id = Uuid::new_v4().simple().to_string();
+    let output = json!([{
+        "type": "message",
+        "id": format!("msg_{}", &id[..24]),
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": content}],
+    }]);
+    let mut message = Map::from_iter([
+        ("done".to_owned(), json!(true)),
+        ("output".to_owned(), output),
+    ]);
+    if let Some(usage) = normalize_usage(usage)? {
+        message.insert("usage".into(), usage);
+    }
+    Ok(message)
+}
+
+/// Read a relayed stream to its end and gather the text and usage it carried.
+async fn streamed_reply(
+    mut lines: Lines<reqwest::Error>,
+) -> Result<Map<String, Value>, ApiError> {
+    let mut content = String::new();
+    let mut usage = None;
+    while let Some(line) = lines.next().await {
+        let line: Bytes = match line {
+            Ok(line) => line,
+            Err(error) => {
+                tracing::warn!(%error, "the provider's stream broke off");
+                break;
+            }
+        };
+        let data = line.trim_ascii();
+        let data = data.strip_prefix(b"data:").unwrap_or(data).trim_ascii();
+        let Ok(Value::Object(event)) = serde_json::from_slice::<Value>(data) else {
+            continue;
+        };
+        if let Some(found) = event.get("usage").filter(|found| truthy(found)) {
+            usage = Some(found.clone());
+        }
+        let choices = event
+            .get("choices")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for delta in
+            choices.filter_map(|choice| choice.pointer("/delta/content")?.as_str())
         {
-            return Err(conflict());
+            content.push_str(delta);
         }
-        if let Some(existing) = stored.and_then(|messages| messages.get(message_id)) {
-            let blank = existing.get("role") == Some(&json!("assistant"))
-                && !["done", "content", "output"]
-                    .iter()
-                    .any(|key| existing.get(*key).is_some_and(truthy));
-            if !blank {
-                return Err(conflict());
-            }
-        }
-        let user_message = match (user_message, user_message_id) {
-            (Some(message), Some(id)) => Some(user_turn(user, message, id, stored)?),
-            _ => None,
-        };
-        let placeholder = json!({
-            "id": message_id,
-            "parentId": user_message_id,
-            "childrenIds": [],
-            "role": "assistant",
-            "content": "",
-            "done": false,
-            "model": model_id,
-            "modelIdx": null,
-            "timestamp": now(),
-            "user_id": user.id,
-        });
-        Ok(Some(Self {
-            chat_id: chat_id.to_owned(),
-            message_id: message_id.to_owned(),
-            placeholder: placeholder.as_object().cloned().unwrap_or_default(),
-            user_message,
-        }))
     }
+    reply(&content, usage.as_ref())
+}
 
-    /// Save the finished reply: the user message first, then the assistant message
-    /// with its output, written once.
-    async fn save(
-        &self,
-        state: &AppState,
-        content: &str,
-        usage: Option<Value>,
-    ) -> Result<(), ApiError> {
-        if let Some((id, message)) = &self.user_message {
-            chats::upsert_message(&state.db, &self.chat_id, id, message.clone())
-                .await?;
+/// Consume the provider's answer, then save the assistant message once.
+///
+/// A stream is read here to its end and the response is `null`, as upstream's is
+/// for a chat without a browser to stream to; JSON is saved and returned.
+async fn save_reply(
+    state: &AppState,
+    target: &Target,
+    relayed: Relayed,
+) -> Result<Response, ApiError> {
+    match relayed {
+        Relayed::Stream { lines, .. } => {
+            save(state, Some(target), streamed_reply(lines).await?).await?;
+            Ok(Json(Value::Null).into_response())
         }
-        let output = json!([{
-            "type": "message",
-            "id": format!("msg_{}", &Uuid::new_v4().simple().to_string()[..24]),
-            "status": "completed",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": content}],
-        }]);
-        let mut message = self.placeholder.clone();
-        message.insert("done".into(), json!(true));
-        message.insert("output".into(), output);
-        message.remove("content");
-        if let Some(usage) = usage {
-            message.insert("usage".into(), usage);
-        }
-        chats::upsert_message(&state.db, &self.chat_id, &self.message_id, message)
-            .await?;
-        Ok(())
-    }
-
-    /// A JSON reply: saved, then returned as it came.
-    async fn save_json(
-        self,
-        state: &AppState,
-        reply: Value,
-    ) -> Result<Response, ApiError> {
-        let content = reply
-            .pointer("/choices/0/message/content")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if !content.is_empty() {
-            let usage = normalize_usage(reply.get("usage"))?;
-            self.save(state, &content, usage).await?;
-        }
-        Ok(Json(reply).into_response())
-    }
-
-    /// A streamed reply: read to its end, the text and usage gathered from its
-    /// events, saved once. The client gets upstream's answer to this request: `null`.
-    async fn save_stream(
-        self,
-        state: &AppState,
-        mut lines: Lines<reqwest::Error>,
-    ) -> Result<Response, ApiError> {
-        let mut content = String::new();
-        let mut usage = None;
-        while let Some(line) = lines.next().await {
-            let line: Bytes = match line {
-                Ok(line) => line,
-                Err(error) => {
-                    tracing::warn!(%error, "the provider's stream broke off");
-                    break;
-                }
-            };
-            let Some(data) = line.strip_prefix(b"data:") else {
-                continue;
-            };
-            let Ok(event) = serde_json::from_slice::<Value>(data.trim_ascii()) else {
-                continue;
-            };
-            if let Some(delta) = event
-                .pointer("/choices/0/delta/content")
+        Relayed::Json(answer) => {
+            let content = answer
+                .pointer("/choices/0/message/content")
                 .and_then(Value::as_str)
-            {
-                content.push_str(delta);
+                .filter(|content| !content.is_empty());
+            if let Some(content) = content {
+                let mut message =
+                    Map::from_iter([("role".to_owned(), json!("assistant"))]);
+                message.extend(reply(content, answer.get("usage"))?);
+                save(state, Some(target), message).await?;
             }
-            if let Some(found) = event.get("usage").filter(|found| truthy(found)) {
-                usage = Some(found.clone());
-            }
+            Ok(Json(answer).into_response())
         }
-        let usage = normalize_usage(usage.as_ref())?;
-        self.save(state, &content, usage).await?;
-        Ok(Json(Value::Null).into_response())
+        Relayed::Refused(response) => Ok(response),
     }
+}
+
+async fn save(
+    state: &AppState,
+    target: Option<&Target>,
+    message: Map<String, Value>,
+) -> Result<(), ApiError> {
+    if let Some(target) = target {
+        chats::save_message(&state.db, &target.chat_id, &target.message_id, message)
+            .await?;
+    }
+    Ok(())
 }
 // --8<-- [end:save-message]

@@ -28,7 +28,10 @@ use crate::models::models as workspace;
 use crate::models::users::UserModel;
 use crate::utils::auth::{AdminUser, VerifiedUser};
 use crate::utils::misc::truthy;
-use crate::utils::models::{find, may_use, provider_models};
+use crate::utils::models::{
+    CONFIG_KEYS, Connections, find, may_use, padded, provider_models,
+};
+use crate::utils::payload::{add_system_prompt, apply_params};
 use crate::utils::streaming::{Lines, relay};
 
 /// `OpenAI`'s own API, which takes `max_completion_tokens`; others want `max_tokens`.
@@ -53,102 +56,6 @@ pub fn router() -> Router<AppState> {
 }
 
 // --8<-- [start:config]
-/// The settings' names in the API and their keys in the config table.
-const CONFIG_KEYS: [(&str, &str); 4] = [
-    ("ENABLE_OPENAI_API", "openai.enable"),
-    ("OPENAI_API_BASE_URLS", "openai.api_base_urls"),
-    ("OPENAI_API_KEYS", "openai.api_keys"),
-    ("OPENAI_API_CONFIGS", "openai.api_configs"),
-];
-
-/// The connections as stored: seeded from the environment on the first start, then
-/// whatever an admin saved.
-#[derive(Clone, Debug, Default)]
-pub struct Connections {
-    /// `openai.enable`: anything but a true value switches the API off.
-    pub enable: bool,
-    /// One base URL per connection, such as `http://host:port/v1`.
-    pub urls: Vec<String>,
-    /// One key per URL; an empty key sends no `Authorization`.
-    pub keys: Vec<String>,
-    /// Per connection, keyed by index (or, in old configs, by URL).
-    pub configs: Map<String, Value>,
-}
-
-/// The strings of a JSON list; anything else reads as none.
-fn strings(value: Option<Value>) -> Vec<String> {
-    let Some(Value::Array(items)) = value else {
-        return Vec::new();
-    };
-    items
-        .into_iter()
-        .map(|item| match item {
-            Value::String(text) => text,
-            other => other.to_string(),
-        })
-        .collect()
-}
-
-impl Connections {
-    /// The four keys, read now.
-    ///
-    /// # Errors
-    /// The database failed.
-    pub async fn load(db: &Db) -> Result<Self, ApiError> {
-        let keys = CONFIG_KEYS.map(|(_, key)| key);
-        let mut stored = config::get_many(db, &keys).await?;
-        let mut take = |key: &str| stored.remove(key).flatten();
-        Ok(Self {
-            enable: take("openai.enable").is_some_and(|on| truthy(&on)),
-            urls: strings(take("openai.api_base_urls")),
-            keys: strings(take("openai.api_keys")),
-            configs: match take("openai.api_configs") {
-                Some(Value::Object(configs)) => configs,
-                _ => Map::new(),
-            },
-        })
-    }
-
-    /// The settings of connection `idx`: by index, else by URL, else none.
-    #[must_use]
-    pub fn api_config(&self, idx: usize) -> Map<String, Value> {
-        let by_url = self.urls.get(idx).and_then(|url| self.configs.get(url));
-        self.configs
-            .get(&idx.to_string())
-            .or(by_url)
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// The key of connection `idx`; empty when there are fewer keys than URLs.
-    #[must_use]
-    pub fn key(&self, idx: usize) -> &str {
-        self.keys.get(idx).map_or("", String::as_str)
-    }
-
-    /// Store one key per URL, cut or padded with empty keys, when the counts differ;
-    /// upstream does this the first time it lists the models.
-    ///
-    /// # Errors
-    /// The database failed.
-    pub async fn normalize_keys(&self, db: &Db) -> Result<(), ApiError> {
-        if self.keys.len() == self.urls.len() {
-            return Ok(());
-        }
-        let keys = padded(&self.keys, self.urls.len());
-        config::upsert(db, &[("openai.api_keys", json!(keys))]).await?;
-        Ok(())
-    }
-}
-
-/// `keys` cut or padded with empty keys to `count`.
-fn padded(keys: &[String], count: usize) -> Vec<String> {
-    let mut keys = keys.to_vec();
-    keys.resize(count, String::new());
-    keys
-}
-
 /// The stored settings under their API names; a key never stored is left out.
 async fn get_config(
     State(state): State<AppState>,
@@ -331,7 +238,7 @@ async fn list_connection_models(
 
 /// A JSON value as Python prints the dict it parses to: upstream puts that text in
 /// its error messages.
-fn python_repr(value: &Value) -> String {
+pub fn python_repr(value: &Value) -> String {
     match value {
         Value::Null => "None".to_owned(),
         Value::Bool(true) => "True".to_owned(),
@@ -411,148 +318,6 @@ fn is_reasoning_model(model: &str) -> bool {
             .is_some_and(|version| version >= 5)
 }
 
-/// Parameters that steer Open WebUI itself and are never sent to a provider.
-const OPEN_WEBUI_PARAMS: [&str; 9] = [
-    "stream_response",
-    "stream_delta_chunk_size",
-    "function_calling",
-    "reasoning_tags",
-    "compact_token_threshold",
-    "system",
-    "note_id",
-    "tool_approval_mode",
-    "model_controls",
-];
-
-/// `custom_params` values given as JSON text are read as JSON, then merged in depth.
-fn with_custom_params(mut params: Map<String, Value>) -> Map<String, Value> {
-    params.retain(|key, _| !OPEN_WEBUI_PARAMS.contains(&key.as_str()));
-    if let Some(Value::Object(custom)) = params.remove("custom_params") {
-        for (key, value) in custom {
-            let value = match value {
-                Value::String(text) => {
-                    serde_json::from_str(&text).unwrap_or(Value::String(text))
-                }
-                other => other,
-            };
-            deep_update(&mut params, key, value);
-        }
-    }
-    params
-}
-
-/// `target[key] = value`, merging objects key by key.
-fn deep_update(target: &mut Map<String, Value>, key: String, value: Value) {
-    match (target.get_mut(&key), value) {
-        (Some(Value::Object(existing)), Value::Object(update)) => {
-            for (key, value) in update {
-                deep_update(existing, key, value);
-            }
-        }
-        (_, value) => {
-            target.insert(key, value);
-        }
-    }
-}
-
-/// A parameter as the API expects it: numbers as numbers, stop words unescaped.
-fn cast_param(key: &str, value: Value) -> Value {
-    let float = |value: &Value| match value {
-        Value::String(text) => text.trim().parse::<f64>().ok().map(Value::from),
-        Value::Number(number) => number.as_f64().map(Value::from),
-        _ => None,
-    };
-    let cast = match key {
-        "temperature" | "top_p" | "min_p" | "frequency_penalty"
-        | "presence_penalty" => float(&value),
-        // Python's int() truncates a float and parses a string.
-        #[allow(clippy::cast_possible_truncation, reason = "int() truncates too")]
-        "max_tokens" => match &value {
-            Value::Number(number) => number
-                .as_i64()
-                .or_else(|| number.as_f64().map(|n| n.trunc() as i64))
-                .map(Value::from),
-            Value::String(text) => text.trim().parse::<i64>().ok().map(Value::from),
-            _ => None,
-        },
-        "stop" => value.as_array().map(|stops| {
-            stops
-                .iter()
-                .map(|stop| {
-                    stop.as_str()
-                        .map_or_else(|| stop.clone(), |s| json!(unescape(s)))
-                })
-                .collect()
-        }),
-        _ => None,
-    };
-    cast.unwrap_or(value)
-}
-
-/// The escapes a stop word is typed with in a settings field: `\n`, `\t`, `\r`, `\\`.
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('\\') | None => out.push('\\'),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-        }
-    }
-    out
-}
-
-/// A workspace model's parameters, for what the request leaves unset.
-pub fn apply_params(params: Map<String, Value>, payload: &mut Map<String, Value>) {
-    for (key, value) in with_custom_params(params) {
-        if !value.is_null() && !payload.contains_key(&key) {
-            let value = cast_param(&key, value);
-            payload.insert(key, value);
-        }
-    }
-}
-
-/// A workspace model's system prompt goes before the request's own, or first.
-pub fn apply_system_prompt(system: &str, payload: &mut Map<String, Value>) {
-    let Some(Value::Array(messages)) = payload.get_mut("messages") else {
-        return;
-    };
-    match messages.first_mut() {
-        Some(first) if first.get("role") == Some(&json!("system")) => match first
-            .get_mut("content")
-        {
-            Some(Value::Array(parts)) => {
-                for part in parts
-                    .iter_mut()
-                    .filter(|part| part.get("type") == Some(&json!("text")))
-                {
-                    let text =
-                        part.get("text").and_then(Value::as_str).unwrap_or_default();
-                    part["text"] = json!(format!("{system}\n{text}"));
-                }
-            }
-            content => {
-                let text = content
-                    .as_ref()
-                    .and_then(|c| c.as_str())
-                    .unwrap_or_default();
-                first["content"] = json!(format!("{system}\n{text}"));
-            }
-        },
-        _ => messages.insert(0, json!({"role": "system", "content": system})),
-    }
-}
-
 /// `Authorization: Bearer <key>` unless the connection says it needs none.
 fn bearer(
     request: reqwest::RequestBuilder,
@@ -614,11 +379,11 @@ pub async fn generate_chat_completion(
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
             {
-                apply_system_prompt(system, &mut payload);
+                add_system_prompt(system, &mut payload);
             }
         }
     }
-    if user.role != "admin" && !may_use(db, user, row.as_ref()).await? {
+    if !may_use(db, user, row.as_ref()).await? {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             constants::MODEL_NOT_FOUND,
@@ -832,40 +597,6 @@ mod tests {
             Value::Object(payload),
             json!({"model": "gpt-5", "messages": [{"role": "developer", "content": "s"}],
                    "max_completion_tokens": 3})
-        );
-    }
-
-    #[test]
-    fn model_params_fill_only_what_the_request_leaves_unset() {
-        let params = json!({"temperature": "0.5", "max_tokens": 7.9, "system": "s",
-            "custom_params": {"seed": "42", "top_k": "x"}, "stop": ["\\n"]});
-        let mut payload = json!({"model": "m", "temperature": 1})
-            .as_object()
-            .cloned()
-            .unwrap();
-        apply_params(params.as_object().cloned().unwrap(), &mut payload);
-        assert_eq!(
-            Value::Object(payload),
-            json!({"model": "m", "temperature": 1, "max_tokens": 7, "stop": ["\n"],
-                   "seed": 42, "top_k": "x"})
-        );
-    }
-
-    #[test]
-    fn the_system_prompt_goes_first() {
-        let mut payload = json!({"messages": [{"role": "user", "content": "u"}]})
-            .as_object()
-            .cloned()
-            .unwrap();
-        apply_system_prompt("s", &mut payload);
-        assert_eq!(
-            payload["messages"][0],
-            json!({"role": "system", "content": "s"})
-        );
-        apply_system_prompt("t", &mut payload);
-        assert_eq!(
-            payload["messages"][0],
-            json!({"role": "system", "content": "t\ns"})
         );
     }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod durations;
 pub mod misc;
 pub mod models;
+pub mod payload;
 pub mod rate_limit;
 pub mod streaming;
 pub mod validate;

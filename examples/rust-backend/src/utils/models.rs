@@ -18,7 +18,7 @@ use crate::internal::deps::AppState;
 use crate::models::config;
 use crate::models::models::{self as workspace, Model, normalize_tags};
 use crate::models::users::UserModel;
-use crate::routers::openai::Connections;
+use crate::utils::misc::truthy;
 
 /// The words of `OpenAI`'s own models that are not chat models.
 const UNSUPPORTED_OPENAI_MODELS: [&str; 6] = [
@@ -29,6 +29,106 @@ const UNSUPPORTED_OPENAI_MODELS: [&str; 6] = [
     "tts",
     "whisper",
 ];
+
+// --8<-- [start:connections]
+/// The settings' names in the API and their keys in the config table.
+pub const CONFIG_KEYS: [(&str, &str); 4] = [
+    ("ENABLE_OPENAI_API", "openai.enable"),
+    ("OPENAI_API_BASE_URLS", "openai.api_base_urls"),
+    ("OPENAI_API_KEYS", "openai.api_keys"),
+    ("OPENAI_API_CONFIGS", "openai.api_configs"),
+];
+
+/// The connections as stored: seeded from the environment on the first start, then
+/// whatever an admin saved.
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    /// `openai.enable`: anything but a true value switches the API off.
+    pub enable: bool,
+    /// One base URL per connection, such as `http://host:port/v1`.
+    pub urls: Vec<String>,
+    /// One key per URL; an empty key sends no `Authorization`.
+    pub keys: Vec<String>,
+    /// Per connection, keyed by index (or, in old configs, by URL).
+    pub configs: Map<String, Value>,
+}
+
+/// The strings of a JSON list; anything else reads as none.
+fn strings(value: Option<Value>) -> Vec<String> {
+    let Some(Value::Array(items)) = value else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(text) => text,
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+impl Connections {
+    /// The four keys, read now.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn load(db: &Db) -> Result<Self, ApiError> {
+        let keys = CONFIG_KEYS.map(|(_, key)| key);
+        let mut stored = config::get_many(db, &keys).await?;
+        let mut take = |key: &str| stored.remove(key).flatten();
+        Ok(Self {
+            enable: take("openai.enable").is_some_and(|on| truthy(&on)),
+            urls: strings(take("openai.api_base_urls")),
+            keys: strings(take("openai.api_keys")),
+            configs: match take("openai.api_configs") {
+                Some(Value::Object(configs)) => configs,
+                _ => Map::new(),
+            },
+        })
+    }
+
+    /// The settings of connection `idx`: by index, else by URL, else none.
+    #[must_use]
+    pub fn api_config(&self, idx: usize) -> Map<String, Value> {
+        let by_url = self.urls.get(idx).and_then(|url| self.configs.get(url));
+        self.configs
+            .get(&idx.to_string())
+            .or(by_url)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The key of connection `idx`; empty when there are fewer keys than URLs.
+    #[must_use]
+    pub fn key(&self, idx: usize) -> &str {
+        self.keys.get(idx).map_or("", String::as_str)
+    }
+
+    /// Store one key per URL, cut or padded with empty keys, when the counts differ;
+    /// upstream does this the first time it lists the models.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn normalize_keys(&self, db: &Db) -> Result<(), ApiError> {
+        if self.keys.len() == self.urls.len() {
+            return Ok(());
+        }
+        let keys = padded(&self.keys, self.urls.len());
+        config::upsert(db, &[("openai.api_keys", json!(keys))]).await?;
+        Ok(())
+    }
+}
+
+/// `keys` cut or padded with empty keys to `count`.
+#[must_use]
+pub fn padded(keys: &[String], count: usize) -> Vec<String> {
+    let mut keys = keys.to_vec();
+    keys.resize(count, String::new());
+    keys
+}
+
+// --8<-- [end:connections]
 
 // --8<-- [start:cache]
 /// What the process remembers between requests: upstream's `app.state` lists.
@@ -219,7 +319,7 @@ async fn gather(state: &AppState, connections: &Connections) -> Vec<Value> {
         for model in models.into_iter().flatten() {
             let id = model
                 .get("id")
-                .filter(|id| crate::utils::misc::truthy(id))
+                .filter(|id| truthy(id))
                 .or_else(|| model.get("name"))
                 .and_then(Value::as_str)
                 .unwrap_or_default()
@@ -344,9 +444,7 @@ fn preset_entry(model: &Model, base: Option<&Value>) -> Result<Value, ApiError> 
     if let Some(pipe) = base_field("pipe") {
         entry["pipe"] = pipe.clone();
     }
-    if let Some(provider) =
-        base_field("provider").filter(|provider| crate::utils::misc::truthy(provider))
-    {
+    if let Some(provider) = base_field("provider").filter(|provider| truthy(provider)) {
         entry["provider"] = provider.clone();
     }
     if let Some(loaded) = base_field("loaded") {
@@ -468,8 +566,7 @@ pub async fn all_models(
     if refresh {
         state.models.clear();
     }
-    let keep_base = setting("models.base_models_cache")
-        .is_some_and(|on| crate::utils::misc::truthy(&on));
+    let keep_base = setting("models.base_models_cache").is_some_and(|on| truthy(&on));
     let kept = state.models.with(|cached| {
         (keep_base && !refresh && !cached.models.is_empty() && !cached.base.is_empty())
             .then(|| Arc::clone(&cached.base))
@@ -514,7 +611,7 @@ fn owns(user: &UserModel, model: &Model) -> bool {
 }
 
 /// Whether `user` may use every model down `model`'s chain of base models; a base
-/// model without a row is for admins only.
+/// model without a row is for admins only, who do not get here.
 async fn may_use_bases(
     db: &Db,
     user: &UserModel,
@@ -526,7 +623,7 @@ async fn may_use_bases(
         next.filter(|id| !id.is_empty() && seen.insert(id.clone()))
     {
         let Some(base) = workspace::get_model(db, &base_id).await? else {
-            return Ok(user.role == "admin");
+            return Ok(false);
         };
         if !owns(user, &base) {
             return Ok(false);
@@ -536,8 +633,8 @@ async fn may_use_bases(
     Ok(true)
 }
 
-/// Whether `user` may use the model with this id, whose row is `row`: the row's
-/// owner may, and only if they may use its base models too.
+/// Whether `user` may use the model whose workspace row is `row`: admins may use
+/// any model; others only a model whose row they own, and its base models.
 ///
 /// # Errors
 /// The database failed.
@@ -546,6 +643,9 @@ pub async fn may_use(
     user: &UserModel,
     row: Option<&Model>,
 ) -> Result<bool, ApiError> {
+    if user.role == "admin" {
+        return Ok(true);
+    }
     match row {
         None => Ok(false),
         Some(row) => Ok(owns(user, row) && may_use_bases(db, user, row).await?),

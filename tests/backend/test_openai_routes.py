@@ -26,6 +26,10 @@ async def cut_stream():
 
 
 def provider(request: httpx.Request) -> httpx.Response:
+    if request.url.host == "refusing.test":
+        return httpx.Response(401, json={"error": "bad key"})
+    if request.url.host == "broken.test":
+        return httpx.Response(502, text="bad gateway")
     if request.url.path == "/v1/models":
         return httpx.Response(200, json={"data": [{"id": "m"}, {"id": "n"}]})
     body = json.loads(request.content)
@@ -33,7 +37,11 @@ def provider(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
             200, headers={"content-type": "text/event-stream"}, content=cut_stream()
         )
-    return httpx.Response(200, json={"choices": [], "sent": body})
+    message = {"role": "assistant", "content": "done"}
+    usage = {"prompt_tokens": 1, "completion_tokens": 1}
+    return httpx.Response(
+        200, json={"choices": [{"message": message}], "usage": usage, "sent": body}
+    )
 
 
 def down(request: httpx.Request) -> httpx.Response:
@@ -176,3 +184,69 @@ def test_a_cut_stream_into_a_chat_saves_the_error_and_answers_400(app_client):
         True,
         {"content": "the provider went away"},
     )
+
+
+def test_failing_connections_are_named_in_upstreams_words(app_client):
+    admin = account(app_client, "admin")
+    user = account(app_client, "user", admin)
+    urls = [PROVIDER, "http://refusing.test/v1", "http://broken.test/v1"]
+    update = {
+        "ENABLE_OPENAI_API": True,
+        "OPENAI_API_BASE_URLS": urls,
+        "OPENAI_API_KEYS": [],
+        "OPENAI_API_CONFIGS": {},
+    }
+    app_client.post("/openai/config/update", headers=auth(admin), json=update)
+    refusing = app_client.get("/openai/models/1", headers=auth(admin))
+    assert refusing.json() == {"detail": "Unexpected error: External Error: bad key"}
+    broken = app_client.get("/openai/models/2", headers=auth(admin))
+    assert broken.json() == {"detail": "Unexpected error: HTTP Error: 502"}
+    # The working connection's models, which no `model` row gives the user.
+    everything = app_client.get("/openai/models", headers=auth(admin)).json()
+    assert [model["id"] for model in everything["data"]] == ["m", "n"]
+    assert app_client.get("/openai/models", headers=auth(user)).json()["data"] == []
+
+
+def test_a_workspace_model_sends_its_base_with_its_params_and_prompt(app_client):
+    admin = account(app_client, "admin")
+    preset = {
+        "id": "preset",
+        "base_model_id": "m",
+        "name": "Preset",
+        "meta": {},
+        "params": {"system": "Be brief.", "temperature": 0.5, "seed": 7},
+    }
+    app_client.post("/api/v1/models/create", headers=auth(admin), json=preset)
+    app_client.get("/api/models", headers=auth(admin))
+    chat = {
+        "model": "preset",
+        "messages": [{"role": "user", "content": "hi"}],
+        "params": {"temperature": 0.9},
+        "max_completion_tokens": 4,
+    }
+    sent = app_client.post("/api/chat/completions", headers=auth(admin), json=chat)
+    assert sent.json()["sent"] == {
+        "model": "m",
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "hi"},
+        ],
+        "max_tokens": 4,
+        "temperature": 0.9,
+        "seed": 7,
+    }
+
+
+def test_a_json_reply_into_a_chat_is_saved_with_its_usage(app_client):
+    admin = account(app_client, "admin")
+    app_client.get("/api/models", headers=auth(admin))
+    chat = app_client.post(
+        "/api/v1/chats/new", headers=auth(admin), json={"chat": {"title": "T"}}
+    ).json()
+    ask = {"model": "m", "chat_id": chat["id"], "id": "reply", "messages": []}
+    answer = app_client.post("/api/chat/completions", headers=auth(admin), json=ask)
+    assert answer.json()["choices"][0]["message"]["content"] == "done"
+    saved = app_client.get(f"/api/v1/chats/{chat['id']}", headers=auth(admin)).json()
+    reply = saved["chat"]["history"]["messages"]["reply"]
+    assert (reply["content"], reply["done"]) == ("done", True)
+    assert reply["usage"]["total_tokens"] == 2

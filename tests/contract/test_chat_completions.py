@@ -8,6 +8,8 @@ what the backend sent it.
 
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -85,7 +87,12 @@ def test_a_stream_relays_the_providers_frames(
     assert relayed.error is None
     assert relayed.headers["content-type"] == "text/event-stream"
     assert relayed.headers["cache-control"] == "no-cache"
+    # The provider's framing headers are its own: passed on, they would clash with
+    # the backend's (a second Date or Transfer-Encoding, a wrong length).
     assert "content-length" not in relayed.headers
+    assert "content-encoding" not in relayed.headers
+    for name in ("date", "server", "transfer-encoding"):
+        assert len(relayed.headers.get_list(name)) <= 1, name
     assert relayed.frames == direct_stream(server.provider, body).frames
     assert relayed.frames[-1] == "[DONE]"
     assert relayed.text == reply_to(words)
@@ -97,6 +104,22 @@ def test_a_stream_relays_the_providers_frames(
 
 
 # --8<-- [start:as-they-come]
+def test_an_api_key_client_streams_like_a_session(
+    server: Server, client: httpx.Client, make_user: Callable[..., Account]
+) -> None:
+    """Scripts hold an API key, not a session: the stream is the same."""
+    assert server.provider is not None
+    holder = make_user(role="admin", label="scripter")
+    created = client.post("/api/v1/auths/api_key", headers=holder.headers)
+    assert created.status_code == 200, created.text
+    keyed = replace(holder, token=created.json()["api_key"])
+    words = unique_words()
+    body = {"model": PROVIDER_MODEL, "messages": ask(words), "stream": True}
+    relayed = stream(client, "/api/v1/chat/completions", keyed, body)
+    assert (relayed.status, relayed.error) == (200, None)
+    assert relayed.frames == direct_stream(server.provider, body).frames
+
+
 @pytest.mark.parametrize("path", ["/api/chat/completions", "/openai/chat/completions"])
 def test_frames_are_relayed_as_they_come(
     client: httpx.Client, admin: Account, path: str

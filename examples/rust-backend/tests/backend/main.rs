@@ -3,6 +3,7 @@
 
 mod app;
 mod common;
+mod completions;
 mod config;
 mod db;
 mod guards;

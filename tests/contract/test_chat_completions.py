@@ -9,6 +9,7 @@ what the backend sent it.
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import httpx
@@ -200,6 +201,31 @@ def test_a_workspace_model_sends_its_base_model_params_and_system_prompt(
 # --8<-- [end:workspace-params]
 
 
+def test_a_model_with_the_usage_capability_asks_for_usage(
+    server: Server, client: httpx.Client, admin: Account
+) -> None:
+    """Providers report token counts in a stream only when asked: for a model whose
+    meta says it can, /api/chat/completions asks on the client's behalf."""
+    assert server.provider is not None
+    model = create_workspace_model(
+        client, admin, meta={"description": "d", "capabilities": {"usage": True}}
+    )
+    words = unique_words()
+    body = {"model": model["id"], "messages": ask(words), "stream": True}
+    relayed = stream(client, "/api/chat/completions", admin, body)
+    assert (relayed.status, relayed.error) == (200, None)
+    [sent] = sent_to_provider(server.provider, words)
+    assert sent["body"] == {
+        "model": PROVIDER_MODEL,
+        "messages": ask(words),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    usage = [frame for frame in relayed.frames if isinstance(frame, dict)][-1]
+    assert usage["choices"] == []
+    assert usage["usage"]["completion_tokens"] == len(reply_to(words).split())
+
+
 # --8<-- [start:save]
 @pytest.mark.parametrize("streamed", [False, True], ids=["json", "stream"])
 def test_the_reply_is_saved_into_the_chat(
@@ -300,3 +326,35 @@ def test_ui_mode_completions_stay_on_open_webui(
     assert response.json() == {"detail": UI_MODE_DETAIL}
     assert sent_to_provider(server.provider, words) == []
     assert client.get(chat_path, headers=admin.headers).json() == before
+
+
+def test_mid_stream_the_chat_holds_an_empty_reply(
+    server: Server, client: httpx.Client, admin: Account
+) -> None:
+    """The reply is written once, at the end: while the provider is still sending,
+    the chat holds the assistant message as a placeholder, empty and not done."""
+    chat = new_chat(client, admin)
+    message_id = str(uuid.uuid4())
+    words = unique_words()
+    body = {
+        "model": PROVIDER_MODEL,
+        "messages": ask(words, "token_delay_ms=400"),
+        "stream": True,
+        "chat_id": chat["id"],
+        "id": message_id,
+    }
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(
+            client.post, "/api/chat/completions", headers=admin.headers, json=body
+        )
+        # 8 tokens 400 ms apart: the stream runs for about 2.8 s.
+        time.sleep(1.2)
+        during = client.get(f"/api/v1/chats/{chat['id']}", headers=admin.headers)
+        response = answer.result(timeout=30)
+    assert response.status_code == 200, response.text
+    placeholder = during.json()["chat"]["history"]["messages"][message_id]
+    assert (placeholder["content"], placeholder["done"]) == ("", False)
+    assert storage.chat_message(server, chat["id"], message_id)["done"] is True
+    after = client.get(f"/api/v1/chats/{chat['id']}", headers=admin.headers).json()
+    saved = after["chat"]["history"]["messages"][message_id]
+    assert (saved["content"], saved["done"]) == (reply_to(words), True)

@@ -55,8 +55,10 @@ OPEN_WEBUI_KEYS = (
     "regeneration_prompt",
     "params",
 )
-# Chats whose id starts so live in the browser only.
-UNSAVED_CHAT_PREFIXES = ("local:", "channel:")
+# Temporary chats live in the browser only: their replies are not saved.
+UNSAVED_CHAT_PREFIXES = ("temporary:", "local:")
+# A channel's thread; this backend keeps no channels.
+CHANNEL_PREFIX = "channel:"
 
 
 # --8<-- [start:ui-mode]
@@ -165,6 +167,8 @@ async def chat_target(
     form_data.pop("session_id", None)
     if not chat_id or not isinstance(chat_id, str):
         return None
+    if chat_id.startswith(CHANNEL_PREFIX):
+        raise HTTPException(404, constants.NOT_FOUND)
     if chat_id.startswith(UNSAVED_CHAT_PREFIXES):
         return (chat_id, message_id) if message_id else None
     if not isinstance(user_message, dict):

@@ -1,7 +1,13 @@
 """Parameters from the admin, the workspace model and the request, in that order."""
 
+import copy
+
+import pytest
+from fastapi import HTTPException
+
 from reference_backend.utils.payload import (
     add_system_prompt,
+    apply_model_controls,
     apply_params,
     merge_params,
     provider_params,
@@ -69,3 +75,31 @@ def test_the_system_prompt_comes_first():
         {"type": "text", "text": "S\nmine"}
     ]
     assert add_system_prompt(None, own) is own
+
+
+CONTROLS = {
+    "speed": {
+        "label": "Speed",
+        "default": "slow",
+        "options": {
+            "slow": {"label": "Slow", "params": {"reasoning": {"effort": "high"}}},
+            "fast": {"label": "Fast", "params": {"reasoning": {"effort": "low"}}},
+        },
+    }
+}
+
+
+def test_a_models_menus_become_custom_params_picked_or_by_default():
+    params = {"custom_params": {"reasoning": {"summary": "auto"}}}
+    assert apply_model_controls(copy.deepcopy(params), CONTROLS, {}) == {
+        "custom_params": {"reasoning": {"summary": "auto", "effort": "high"}}
+    }
+    picked = apply_model_controls({}, CONTROLS, {"speed": "fast"})
+    assert picked == {"custom_params": {"reasoning": {"effort": "low"}}}
+
+
+@pytest.mark.parametrize("choices", [{"speed": "warp"}, {"speed": ["fast"]}, []])
+def test_a_pick_the_model_does_not_offer_is_refused(choices):
+    with pytest.raises(HTTPException) as refused:
+        apply_model_controls({}, CONTROLS, choices)
+    assert refused.value.status_code == 400

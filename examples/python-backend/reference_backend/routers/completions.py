@@ -27,7 +27,11 @@ from reference_backend.models.users import UserModel
 from reference_backend.routers import openai
 from reference_backend.utils.auth import StreamingUser
 from reference_backend.utils.models import all_models, may_use
-from reference_backend.utils.payload import apply_params, merge_params
+from reference_backend.utils.payload import (
+    apply_model_controls,
+    apply_params,
+    merge_params,
+)
 from reference_backend.utils.streaming import with_error_frame
 
 router = APIRouter()
@@ -80,20 +84,22 @@ def model_params(db: Session, row: Model | None) -> dict:
     return params
 
 
-def requested_params(form_data: dict) -> dict:
+def requested_params(form_data: dict) -> tuple[dict, dict]:
+    """The request's own parameters, and its picks in models' menus by model id."""
     params = form_data.get("params")
     if params is None:
-        return {}
+        return {}, {}
     if not isinstance(params, dict):
         raise HTTPException(400, "params must be an object.")
     controls = params.get("model_controls", {})
     if not isinstance(controls, dict):
         raise HTTPException(400, "Model control options must be keyed by model.")
-    return {
+    own = {
         key: value
         for key, value in params.items()
         if value is not None and key != "model_controls"
     }
+    return own, controls
 
 
 async def checked_model(request: Request, user: UserModel, model_id) -> tuple:
@@ -123,7 +129,12 @@ async def chat_completion(
     params = await in_session(request, model_params, row)
     if params.get("stream_response") is not None:
         form_data["stream"] = params["stream_response"]
-    params = merge_params(params, requested_params(form_data))
+    requested, picks = requested_params(form_data)
+    params = apply_model_controls(
+        merge_params(params, requested),
+        (row.params or {}).get("model_controls") or {} if row else {},
+        picks.get(form_data["model"], {}),
+    )
     capabilities = ((model.get("info") or {}).get("meta") or {}).get("capabilities")
     if (
         form_data.get("stream")

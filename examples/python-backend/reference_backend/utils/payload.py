@@ -9,6 +9,8 @@ import copy
 import json
 from collections.abc import Callable
 
+from fastapi import HTTPException
+
 # Settings of Open WebUI itself, riding along with the model's parameters; a
 # provider would refuse them.
 OPEN_WEBUI_PARAMS = frozenset(
@@ -99,6 +101,31 @@ def apply_params(params: dict, payload: dict) -> dict:
 
 
 # --8<-- [end:merge-params]
+
+
+# --8<-- [start:model-controls]
+def apply_model_controls(params: dict, controls: dict, choices) -> dict:
+    """The options picked in a workspace model's menus, or their defaults, spread
+    into `custom_params`. A pick the model no longer offers is refused."""
+    if not isinstance(choices, dict):
+        raise HTTPException(400, "Model control options must be an object.")
+    for key, choice in choices.items():
+        if key in controls and (
+            not isinstance(choice, str) or choice not in controls[key]["options"]
+        ):
+            raise HTTPException(
+                400, f"Model control {key}: the selected option is no longer available."
+            )
+    for key, control in controls.items():
+        choice = choices.get(key, control.get("default"))
+        if choice is not None:
+            chosen = copy.deepcopy(control["options"][choice]["params"])
+            custom = copy.deepcopy(params.get("custom_params") or {})
+            params["custom_params"] = deep_update(custom, chosen)
+    return params
+
+
+# --8<-- [end:model-controls]
 
 
 # --8<-- [start:system-prompt]

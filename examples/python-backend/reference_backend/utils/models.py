@@ -79,6 +79,7 @@ def read_connections(db: Session) -> list[Connection] | None:
 # --8<-- [end:connections]
 
 
+# --8<-- [start:cache]
 @dataclass
 class ModelRegistry:
     """What upstream keeps on `app.state`: the last model list and a provider cache."""
@@ -98,6 +99,9 @@ class ModelRegistry:
 
     def clear(self) -> None:
         self.models, self.provider, self.gathered = {}, {}, {}
+
+
+# --8<-- [end:cache]
 
 
 # --8<-- [start:all-models]

@@ -1582,9 +1582,42 @@ mod tests {
 
     use super::{
         ChatError, all_messages, current_message_id, initial_messages, is_orphan_reply,
-        last_descendant, link_children, merge_history, newest_leaf, repair_current_id,
-        updated_document,
+        last_descendant, link_children, merge_history, newest_leaf, output_text,
+        put_in_history, repair_current_id, updated_document,
     };
+
+    #[test]
+    fn the_output_text_joins_its_message_items() {
+        let output = json!([
+            {"type": "message", "content": [{"type": "output_text", "text": "a"},
+                                             {"type": "output_text", "text": "b"}]},
+            {"type": "reasoning", "content": [{"text": "hidden"}]},
+            {"type": "message", "content": [{"text": "  "}]},
+            {"type": "message", "content": [{"text": "c"}]},
+        ]);
+        assert_eq!(output_text(Some(&output)), "ab\nc");
+        assert_eq!(output_text(None), "");
+    }
+
+    #[test]
+    fn a_new_message_joins_its_parent_and_becomes_current() {
+        let mut history =
+            object(json!({"messages": {"u": message("u", None, 1)}, "currentId": "u"}));
+        let reply = object(json!({"parentId": "u", "content": "hi"}));
+        let saved = put_in_history(&mut history, "r", reply);
+        assert_eq!(saved["role"], json!("assistant"));
+        assert_eq!(history["currentId"], json!("r"));
+        assert_eq!(history["messages"]["u"]["childrenIds"], json!(["r"]));
+        // A known message is merged, and the pointer stays where it is.
+        history.insert("currentId".into(), json!("u"));
+        let done = object(json!({"done": true}));
+        let saved = put_in_history(&mut history, "r", done);
+        assert_eq!(
+            (saved["content"].clone(), saved["done"].clone()),
+            (json!("hi"), json!(true))
+        );
+        assert_eq!(history["currentId"], json!("u"));
+    }
 
     fn object(value: Value) -> Map<String, Value> {
         match value {

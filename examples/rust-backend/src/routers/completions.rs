@@ -343,19 +343,16 @@ fn reply(content: &str, usage: Option<&Value>) -> Result<Map<String, Value>, Api
 }
 
 /// Read a relayed stream to its end and gather the text and usage it carried.
+///
+/// # Errors
+/// The provider's stream broke off: the failure, in the client's words.
 async fn streamed_reply(
     mut lines: Lines<reqwest::Error>,
-) -> Result<Map<String, Value>, ApiError> {
+) -> Result<(String, Option<Value>), reqwest::Error> {
     let mut content = String::new();
     let mut usage = None;
     while let Some(line) = lines.next().await {
-        let line: Bytes = match line {
-            Ok(line) => line,
-            Err(error) => {
-                tracing::warn!(%error, "the provider's stream broke off");
-                break;
-            }
-        };
+        let line: Bytes = line?;
         let data = line.trim_ascii();
         let data = data.strip_prefix(b"data:").unwrap_or(data).trim_ascii();
         let Ok(Value::Object(event)) = serde_json::from_slice::<Value>(data) else {
@@ -375,7 +372,7 @@ async fn streamed_reply(
             content.push_str(delta);
         }
     }
-    reply(&content, usage.as_ref())
+    Ok((content, usage))
 }
 
 /// Consume the provider's answer, then save the assistant message once.
@@ -388,10 +385,18 @@ async fn save_reply(
     relayed: Relayed,
 ) -> Result<Response, ApiError> {
     match relayed {
-        Relayed::Stream { lines, .. } => {
-            save(state, Some(target), streamed_reply(lines).await?).await?;
-            Ok(Json(Value::Null).into_response())
-        }
+        Relayed::Stream { lines, .. } => match streamed_reply(lines).await {
+            Ok((content, usage)) => {
+                save(state, Some(target), reply(&content, usage.as_ref())?).await?;
+                Ok(Json(Value::Null).into_response())
+            }
+            // Upstream saves and answers the failure in its exception's own words.
+            Err(error) => {
+                let detail = error.to_string();
+                save(state, Some(target), error_message(&detail)).await?;
+                Err(ApiError::new(StatusCode::BAD_REQUEST, detail))
+            }
+        },
         Relayed::Json(answer) => {
             let content = answer
                 .pointer("/choices/0/message/content")
@@ -421,3 +426,42 @@ async fn save(
     Ok(())
 }
 // --8<-- [end:save-message]
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browser_request_is_refused_with_a_clear_detail() {
+        let browser = json!({"model": "m", "session_id": "s1"});
+        let error = refuse_ui_mode(browser.as_object().unwrap()).unwrap_err();
+        assert!(
+            matches!(error, ApiError::Http { status, .. } if status == StatusCode::BAD_REQUEST)
+        );
+        let script = json!({"model": "m", "session_id": null});
+        assert!(refuse_ui_mode(script.as_object().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn the_error_saved_is_the_message_inside_the_body() {
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let nested = br#"{"error": {"message": "slow down", "code": 429}}"#;
+        assert_eq!(error_detail(nested, status), "slow down");
+        assert_eq!(error_detail(b"plain words\n", status), "plain words");
+        assert_eq!(error_detail(b"", status), "Provider returned HTTP 429");
+        assert_eq!(error_detail(br#"{"code": 1}"#, status), "{'code': 1}");
+    }
+
+    #[test]
+    fn a_reply_is_one_output_item_with_its_usage() {
+        let usage = json!({"prompt_tokens": 2, "completion_tokens": 3});
+        let message = reply("hi", Some(&usage)).unwrap();
+        assert_eq!(message["done"], json!(true));
+        assert_eq!(
+            message["output"][0]["content"],
+            json!([{"type": "output_text", "text": "hi"}])
+        );
+        assert_eq!(message["usage"]["input_tokens"], json!(2));
+        assert!(!reply("hi", None).unwrap().contains_key("usage"));
+    }
+}

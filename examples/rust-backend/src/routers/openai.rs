@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use regex::Regex;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::constants;
@@ -73,16 +72,115 @@ async fn get_config(
 
 // --8<-- [start:update-config]
 /// The admin's form: the lists are required, the switch is not (absent is off).
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct ConfigForm {
-    #[serde(rename = "ENABLE_OPENAI_API", default)]
     enable: Option<bool>,
-    #[serde(rename = "OPENAI_API_BASE_URLS")]
     urls: Vec<String>,
-    #[serde(rename = "OPENAI_API_KEYS")]
     keys: Vec<String>,
-    #[serde(rename = "OPENAI_API_CONFIGS")]
     configs: Map<String, Value>,
+}
+
+/// One problem pydantic would report at `loc`.
+fn issue(kind: &str, loc: Vec<Value>, msg: &str, input: &Value) -> ValidationIssue {
+    ValidationIssue {
+        kind: kind.to_owned(),
+        loc,
+        msg: msg.to_owned(),
+        input: input.clone(),
+    }
+}
+
+/// A required list of strings, or the problems with it.
+fn string_list(
+    body: &Map<String, Value>,
+    field: &str,
+    issues: &mut Vec<ValidationIssue>,
+) -> Vec<String> {
+    let loc = || vec![json!("body"), json!(field)];
+    match body.get(field) {
+        None => {
+            let body = Value::Object(body.clone());
+            issues.push(issue("missing", loc(), "Field required", &body));
+            Vec::new()
+        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(index, item)| {
+                if let Value::String(text) = item {
+                    return Some(text.clone());
+                }
+                let mut at = loc();
+                at.push(json!(index));
+                issues.push(issue(
+                    "string_type",
+                    at,
+                    "Input should be a valid string",
+                    item,
+                ));
+                None
+            })
+            .collect(),
+        Some(other) => {
+            issues.push(issue(
+                "list_type",
+                loc(),
+                "Input should be a valid list",
+                other,
+            ));
+            Vec::new()
+        }
+    }
+}
+
+impl ConfigForm {
+    /// Every field checked, every problem reported at once, as pydantic does.
+    fn validate(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut issues = Vec::new();
+        let enable = match body.get("ENABLE_OPENAI_API") {
+            None | Some(Value::Null) => None,
+            Some(value) => {
+                let loc = vec![json!("body"), json!("ENABLE_OPENAI_API")];
+                match workspace::boolean(value, loc) {
+                    Ok(flag) => Some(flag),
+                    Err(ApiError::Validation(found)) => {
+                        issues.extend(found);
+                        None
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        };
+        let urls = string_list(body, "OPENAI_API_BASE_URLS", &mut issues);
+        let keys = string_list(body, "OPENAI_API_KEYS", &mut issues);
+        let loc = || vec![json!("body"), json!("OPENAI_API_CONFIGS")];
+        let configs = match body.get("OPENAI_API_CONFIGS") {
+            Some(Value::Object(configs)) => configs.clone(),
+            None => {
+                let body = Value::Object(body.clone());
+                issues.push(issue("missing", loc(), "Field required", &body));
+                Map::new()
+            }
+            Some(other) => {
+                issues.push(issue(
+                    "dict_type",
+                    loc(),
+                    "Input should be a valid dictionary",
+                    other,
+                ));
+                Map::new()
+            }
+        };
+        if !issues.is_empty() {
+            return Err(ApiError::Validation(issues));
+        }
+        Ok(Self {
+            enable,
+            urls,
+            keys,
+            configs,
+        })
+    }
 }
 
 /// Store the connections: one key per URL, and only the configs of connections that
@@ -90,8 +188,9 @@ struct ConfigForm {
 async fn update_config(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
-    Form(form): Form<ConfigForm>,
+    Form(body): Form<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
+    let form = ConfigForm::validate(&body)?;
     let keys = padded(&form.keys, form.urls.len());
     let configs: Map<String, Value> = form
         .configs

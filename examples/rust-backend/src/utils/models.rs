@@ -740,3 +740,101 @@ pub fn present(models: Vec<Value>, order: Option<&[Value]>) -> Vec<Value> {
     unique
 }
 // --8<-- [end:order]
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn row(id: &str, base: Option<&str>, active: bool) -> Model {
+        Model {
+            id: id.to_owned(),
+            user_id: Some("u1".to_owned()),
+            base_model_id: base.map(str::to_owned),
+            name: Some(format!("{id} by u1")),
+            params: Some(json!({"system": "secret", "compact_token_threshold": 9})),
+            meta: Some(json!({})),
+            updated_at: Some(1),
+            created_at: Some(1),
+            is_active: active,
+            version_id: None,
+        }
+    }
+
+    fn ids(models: &[Value]) -> Vec<&str> {
+        models
+            .iter()
+            .map(|model| model["id"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_connection_lists_its_models_with_its_prefix_tags_and_type() {
+        let config =
+            json!({"prefix_id": "p", "tags": [{"name": "t"}], "provider": "x"});
+        let reply = json!({"data": [{"id": "m", "name": null}, "junk"]});
+        let models = connection_models(reply, config.as_object().unwrap());
+        assert_eq!(
+            models,
+            [json!({"id": "p.m", "tags": [{"name": "t"}],
+                    "connection_type": "external", "provider": "x"})]
+        );
+        assert!(connection_models(json!("down"), &Map::new()).is_empty());
+    }
+
+    #[test]
+    fn workspace_rows_rename_hide_or_add_models() {
+        let base = vec![
+            json!({"id": "a", "name": "a", "owned_by": "openai"}),
+            json!({"id": "b"}),
+        ];
+        let rows = [
+            row("a", None, true),
+            row("b", None, false),
+            row("c", Some("a"), true),
+        ];
+        let models = merge_workspace(base, &rows).unwrap();
+        assert_eq!(ids(&models), ["a", "c"]);
+        assert_eq!(models[0]["name"], json!("a by u1"));
+        // Only what every user of the model may see: not the system prompt.
+        assert_eq!(
+            models[0]["info"]["params"],
+            json!({"compact_token_threshold": 9})
+        );
+        assert_eq!(models[1]["preset"], json!(true));
+        assert_eq!(models[1]["owned_by"], json!("openai"));
+    }
+
+    #[test]
+    fn the_last_model_with_an_id_is_listed_in_the_first_ones_place_in_the_set_order() {
+        let models = vec![
+            json!({"id": "b", "name": "B", "tags": ["x"]}),
+            json!({"id": "a", "name": "A"}),
+            json!({"id": "b", "name": "B2", "info": {"meta": {"tags": ["y", " x "],
+                   "profile_image_url": "data:"}}, "tags": ["z"]}),
+            json!({"id": "c", "name": "C"}),
+        ];
+        let order = [json!("c")];
+        let listed = present(models, Some(&order));
+        assert_eq!(ids(&listed), ["c", "a", "b"]);
+        let b = &listed[2];
+        assert_eq!(b["name"], json!("B2"));
+        assert_eq!(
+            b["tags"],
+            json!([{"name": "y"}, {"name": "x"}, {"name": "z"}])
+        );
+        assert_eq!(
+            b["info"]["meta"],
+            json!({"tags": [{"name": "y"}, {"name": "x"}]})
+        );
+        let unordered = present(vec![json!({"id": "b"}), json!({"id": "a"})], None);
+        assert_eq!(ids(&unordered), ["b", "a"]);
+    }
+
+    #[test]
+    fn openais_own_non_chat_models_are_told_apart() {
+        assert!(is_unsupported_openai_model("text-embedding-3-small"));
+        assert!(!is_unsupported_openai_model("gpt-4o"));
+    }
+}

@@ -7,7 +7,7 @@ which wants a key. Tests that change the connections restore them afterwards.
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -307,6 +307,38 @@ def test_a_disabled_api_lists_and_answers_nothing(
         {"detail": "Model not found"},
     )
     assert sent_to_provider(server.provider, words) == []
+
+
+def test_env_lists_get_one_key_per_url_once_models_are_listed(
+    launch: Callable[[Mapping[str, str]], Server], tmp_path: Path
+) -> None:
+    """The `;`-separated lists are stored as the environment gives them; the first
+    model list cuts (or pads) the keys to one per URL and stores that."""
+    with running_provider(tmp_path, api_key="sk-env") as own:
+        fresh = launch(
+            {
+                "OPENAI_API_BASE_URLS": f"{own.base_url};{closed_port_url()}",
+                "OPENAI_API_KEYS": "sk-env;sk-spare;sk-extra",
+            }
+        )
+        with http_client(fresh.base_url) as client:
+            password = "admin-password-1"
+            admin = account_from(
+                signup(client, unique_email("admin"), password), password
+            )
+            seeded = client.get("/openai/config", headers=admin.headers).json()
+            models = listed_ids(client, admin)
+            stored = client.get("/openai/config", headers=admin.headers).json()
+    assert seeded["OPENAI_API_KEYS"] == ["sk-env", "sk-spare", "sk-extra"]
+    assert PROVIDER_MODEL in models
+    assert stored["OPENAI_API_KEYS"] == ["sk-env", "sk-spare"]
+    assert stored["OPENAI_API_BASE_URLS"] == seeded["OPENAI_API_BASE_URLS"]
+
+
+def listed_ids(client: httpx.Client, caller: Account) -> list[str]:
+    response = client.get("/api/models", headers=caller.headers)
+    assert response.status_code == 200, response.text
+    return [model["id"] for model in response.json()["data"]]
 
 
 # --8<-- [start:restart]

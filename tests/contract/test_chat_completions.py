@@ -226,6 +226,37 @@ def test_a_model_with_the_usage_capability_asks_for_usage(
     assert usage["usage"]["completion_tokens"] == len(reply_to(words).split())
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_the_frontends_fields_are_not_sent_on(
+    server: Server, client: httpx.Client, admin: Account, path: str
+) -> None:
+    """Fields Open WebUI's frontend adds to a request: /api/chat/completions reads
+    and removes them, merging the model params of `params` into the body (its
+    `system` is not one: no system message is added); the /openai relay sends the
+    body as it came."""
+    assert server.provider is not None
+    words = unique_words()
+    extra = {
+        "params": {"temperature": 0.5, "system": "From params."},
+        "features": {"web_search": False},
+        "variables": {"{{USER_NAME}}": "Ada"},
+        "tool_ids": None,
+        "files": None,
+    }
+    body = {"model": PROVIDER_MODEL, "messages": ask(words)} | extra
+    response = client.post(path, headers=admin.headers, json=body)
+    assert response.status_code == 200, response.text
+    [sent] = sent_to_provider(server.provider, words)
+    if path == "/openai/chat/completions":
+        assert sent["body"] == body
+    else:
+        assert sent["body"] == {
+            "model": PROVIDER_MODEL,
+            "messages": ask(words),
+            "temperature": 0.5,
+        }
+
+
 # --8<-- [start:save]
 @pytest.mark.parametrize("streamed", [False, True], ids=["json", "stream"])
 def test_the_reply_is_saved_into_the_chat(

@@ -25,7 +25,7 @@ from reference_backend.models.chat_messages import normalize_usage
 from reference_backend.models.models import Model, get_model
 from reference_backend.models.users import UserModel
 from reference_backend.routers import openai
-from reference_backend.utils.auth import StreamingUser
+from reference_backend.utils.auth import ProviderUser
 from reference_backend.utils.models import all_models, may_use
 from reference_backend.utils.payload import (
     apply_model_controls,
@@ -120,9 +120,7 @@ async def checked_model(request: Request, user: UserModel, model_id) -> tuple:
 
 @router.post("/chat/completions")
 @router.post("/v1/chat/completions")
-async def chat_completion(
-    request: Request, form_data: dict, user: StreamingUser
-) -> Any:
+async def chat_completion(request: Request, form_data: dict, user: ProviderUser) -> Any:
     """Check the model, merge its settings into the request, and relay it."""
     refuse_ui_mode(form_data)
     model, row = await checked_model(request, user, form_data.get("model"))

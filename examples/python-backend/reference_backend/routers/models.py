@@ -4,7 +4,7 @@ Model ids may contain `/` (`org/model`), so they travel in the query string or
 the body, never in the path.
 """
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from reference_backend import constants
 from reference_backend.internal.deps import Db, in_session
@@ -21,14 +21,14 @@ from reference_backend.models.models import (
 from reference_backend.models.users import User, UserModel
 from reference_backend.utils.auth import (
     AdminUser,
+    ProviderUser,
     VerifiedUser,
-    get_verified_user,
     user_may,
 )
 from reference_backend.utils.models import all_models, listed, provider_models
 
 router = APIRouter()
-openai_router = APIRouter(dependencies=[Depends(get_verified_user)])
+openai_router = APIRouter()
 
 
 def can_write(user: UserModel, model: Model) -> bool:
@@ -204,7 +204,7 @@ def delete_model(form: ModelIdForm, user: VerifiedUser, db: Db) -> bool:
 @openai_router.get("/models")
 @openai_router.get("/v1/models")
 async def list_chat_models(
-    request: Request, user: VerifiedUser, refresh: bool = False
+    request: Request, user: ProviderUser, refresh: bool = False
 ) -> dict:
     """The models a chat can use, as `{"data": [...]}`: the connections' models,
     then workspace models, as `user` may see them, in the admin's order."""

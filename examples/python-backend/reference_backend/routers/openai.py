@@ -22,7 +22,7 @@ from reference_backend.internal.deps import Db, in_session
 from reference_backend.models import config
 from reference_backend.models.models import Model, get_model
 from reference_backend.models.users import UserModel
-from reference_backend.utils.auth import AdminUser, StreamingUser, VerifiedUser
+from reference_backend.utils.auth import AdminUser, ProviderUser
 from reference_backend.utils.models import (
     NOT_CHAT_MODELS,
     OPENAI_HOST,
@@ -127,7 +127,7 @@ async def listed_by(request: Request, connection: Connection) -> dict:
 @router.get("/models")
 @router.get("/models/{url_idx}")
 async def get_models(
-    request: Request, user: VerifiedUser, url_idx: int | None = None
+    request: Request, user: ProviderUser, url_idx: int | None = None
 ) -> dict:
     """All connections' models, or (admins only) what one connection lists."""
     if url_idx is not None and user.role != "admin":
@@ -270,7 +270,7 @@ async def generate_chat_completion(request: Request, form_data: dict, user: User
 
 
 @router.post("/chat/completions")
-async def chat_completion(request: Request, form_data: dict, user: StreamingUser):
+async def chat_completion(request: Request, form_data: dict, user: ProviderUser):
     return await generate_chat_completion(request, form_data, user)
 
 

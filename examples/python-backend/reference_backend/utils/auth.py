@@ -258,23 +258,24 @@ HumanUser = Annotated[UserModel, Depends(get_human_user)]
 # --8<-- [end:guards]
 
 
-# --8<-- [start:streaming-user]
+# --8<-- [start:provider-user]
 def current_user_in(db: Session, request: Request) -> UserModel:
     state = request.app.state
     return get_current_user(request, db, state.settings, state.redis)
 
 
-async def get_streaming_user(request: Request) -> UserModel:
+async def get_provider_user(request: Request) -> UserModel:
     """`get_verified_user` in a session of its own, closed once the user is loaded.
 
-    A route that relays a model's reply would otherwise hold the request's session,
-    and a database connection, until the last token has gone out.
+    For the routes that wait on a model provider: they would otherwise hold the
+    request's session, and a database connection, until the provider has answered
+    and, for a stream, until its last token has gone out.
     """
     return await get_verified_user(await in_session(request, current_user_in, request))
 
 
-StreamingUser = Annotated[UserModel, Depends(get_streaming_user)]
-# --8<-- [end:streaming-user]
+ProviderUser = Annotated[UserModel, Depends(get_provider_user)]
+# --8<-- [end:provider-user]
 
 
 # --8<-- [start:sign-in]

@@ -204,17 +204,26 @@ impl OpenAiEnv {
     /// `OPENAI_API_KEY` as fallbacks.
     #[must_use]
     pub fn from_environ(env: &Environ) -> Self {
-        let non_empty = |name| env.get(name).filter(|value| !value.is_empty());
-        let single_url = non_empty("OPENAI_API_BASE_URL")
+        let non_empty = |value: &&str| !value.is_empty();
+        let single_url = env
+            .get("OPENAI_API_BASE_URL")
+            .filter(non_empty)
             .map_or(OPENAI_API_BASE_URL, |url| {
                 url.strip_suffix('/').unwrap_or(url)
             });
-        let urls = non_empty("OPENAI_API_BASE_URLS").unwrap_or(single_url);
-        let keys = non_empty("OPENAI_API_KEYS")
+        let urls = env
+            .get("OPENAI_API_BASE_URLS")
+            .filter(non_empty)
+            .unwrap_or(single_url);
+        let keys = env
+            .get("OPENAI_API_KEYS")
+            .filter(non_empty)
             .or(env.get("OPENAI_API_KEY"))
             .unwrap_or_default();
         // A malformed value is ignored with a warning upstream, not fatal.
-        let configs = non_empty("OPENAI_API_CONFIGS")
+        let configs = env
+            .get("OPENAI_API_CONFIGS")
+            .filter(non_empty)
             .and_then(|text| serde_json::from_str(text).ok())
             .and_then(|value: Value| match value {
                 Value::Object(configs) => Some(configs),

@@ -20,8 +20,12 @@ use crate::utils::rate_limit::RateLimiter;
 pub struct AppState {
     /// Fixed at start-up.
     pub settings: Arc<Settings>,
-    /// The database pool.
+    // --8<-- [start:in-session]
+    /// The database pool. A query borrows a connection for its own duration only, so
+    /// a route that waits minutes on a model provider holds none while it waits: the
+    /// Python twin needs `in_session` for that, sqlx does it for every query.
     pub db: Db,
+    // --8<-- [end:in-session]
     /// `None` without `REDIS_URL`: then signout cannot revoke a token.
     pub redis: Option<ConnectionManager>,
     /// Upstream's sign-in throttle: 15 attempts per email in three minutes.

@@ -28,7 +28,7 @@ use crate::routers::openai::{Relayed, generate_chat_completion, python_repr};
 use crate::utils::auth::VerifiedUser;
 use crate::utils::misc::truthy;
 use crate::utils::models::{all_models, may_use};
-use crate::utils::payload::{apply_params, merge_params};
+use crate::utils::payload::{apply_model_controls, apply_params, merge_params};
 use crate::utils::streaming::{Lines, relay, with_error_frame};
 
 /// The routes, mounted at `/api`.
@@ -96,10 +96,13 @@ async fn model_params(
     Ok(params)
 }
 
-/// The request's `params` that say something: not `null`, not the UI's controls.
-fn requested_params(form: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+/// The request's own parameters that say something (not `null`), and its picks in
+/// models' menus, by model id.
+fn requested_params(
+    form: &Map<String, Value>,
+) -> Result<(Map<String, Value>, Value), ApiError> {
     let params = match form.get("params") {
-        None | Some(Value::Null) => return Ok(Map::new()),
+        None | Some(Value::Null) => return Ok((Map::new(), json!({}))),
         Some(Value::Object(params)) => params,
         Some(_) => {
             return Err(ApiError::new(
@@ -108,18 +111,20 @@ fn requested_params(form: &Map<String, Value>) -> Result<Map<String, Value>, Api
             ));
         }
     };
-    if params
+    let picks = params
         .get("model_controls")
-        .is_some_and(|controls| !controls.is_object())
-    {
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    if !picks.is_object() {
         let detail = "Model control options must be keyed by model.";
         return Err(ApiError::new(StatusCode::BAD_REQUEST, detail));
     }
-    Ok(params
+    let own = params
         .iter()
         .filter(|(key, value)| !value.is_null() && *key != "model_controls")
         .map(|(key, value)| (key.clone(), value.clone()))
-        .collect())
+        .collect();
+    Ok((own, picks))
 }
 
 /// The listed model and its row, if `user` may use it; upstream's 400 otherwise,
@@ -169,7 +174,20 @@ async fn chat_completion(
     {
         form.insert("stream".into(), stream.clone());
     }
-    params = merge_params(&params, &requested_params(&form)?);
+    let (requested, picks) = requested_params(&form)?;
+    let controls = row
+        .as_ref()
+        .and_then(|row| {
+            row.params
+                .as_ref()?
+                .get("model_controls")?
+                .as_object()
+                .cloned()
+        })
+        .unwrap_or_default();
+    let choices = picks.get(&model_id).cloned().unwrap_or_else(|| json!({}));
+    params =
+        apply_model_controls(merge_params(&params, &requested), &controls, &choices)?;
     let wants_usage = model
         .pointer("/info/meta/capabilities/usage")
         .is_some_and(truthy);

@@ -275,7 +275,12 @@ pub fn has_permission(permissions: Option<&Value>, dotted: &str) -> bool {
 }
 
 // --8<-- [start:guards]
+// --8<-- [start:provider-user]
 /// A user or an admin. Upstream answers a pending user with 401, not 403.
+///
+/// The user is loaded with pooled queries that are over when the handler starts: a
+/// route that streams a model's reply holds no database connection for it, which
+/// the Python twin's `ProviderUser` arranges by hand.
 #[derive(Clone, Debug)]
 pub struct VerifiedUser(pub UserModel);
 
@@ -289,6 +294,7 @@ impl FromRequestParts<AppState> for VerifiedUser {
         with_role(parts, state, &VERIFIED_ROLES).await.map(Self)
     }
 }
+// --8<-- [end:provider-user]
 
 /// An admin; anyone else gets upstream's 401.
 #[derive(Clone, Debug)]

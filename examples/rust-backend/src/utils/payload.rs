@@ -4,7 +4,10 @@
 //! admin's default parameters, the workspace model's, the request's `params`, and
 //! the request's own top-level keys, which nothing overrides.
 
+use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
+
+use crate::errors::ApiError;
 
 // --8<-- [start:merge-params]
 /// `override_` over `base`; their `custom_params` objects merge, not replace.
@@ -146,6 +149,59 @@ pub fn apply_params(params: Map<String, Value>, payload: &mut Map<String, Value>
 
 // --8<-- [end:merge-params]
 
+// --8<-- [start:model-controls]
+/// The options picked in a workspace model's menus, or their defaults, spread into
+/// `custom_params`. A pick the model no longer offers is refused.
+///
+/// # Errors
+/// A 400 when the picks are not an object, or name an option the menu lacks.
+pub fn apply_model_controls(
+    mut params: Map<String, Value>,
+    controls: &Map<String, Value>,
+    choices: &Value,
+) -> Result<Map<String, Value>, ApiError> {
+    let refuse = |detail: String| ApiError::new(StatusCode::BAD_REQUEST, detail);
+    let Value::Object(choices) = choices else {
+        return Err(refuse(
+            "Model control options must be an object.".to_owned(),
+        ));
+    };
+    let options =
+        |key: &str| controls.get(key).and_then(|control| control.get("options"));
+    for (key, choice) in choices {
+        let offered = choice.as_str().is_some_and(|choice| {
+            options(key).is_some_and(|options| options.get(choice).is_some())
+        });
+        if controls.contains_key(key) && !offered {
+            let detail = format!(
+                "Model control {key}: the selected option is no longer available."
+            );
+            return Err(refuse(detail));
+        }
+    }
+    for (key, control) in controls {
+        let choice = choices
+            .get(key)
+            .or_else(|| control.get("default"))
+            .and_then(Value::as_str);
+        let chosen = choice
+            .and_then(|choice| options(key)?.get(choice)?.get("params"))
+            .and_then(Value::as_object);
+        if let Some(chosen) = chosen {
+            let mut custom = match params.remove("custom_params") {
+                Some(Value::Object(custom)) => custom,
+                _ => Map::new(),
+            };
+            for (name, value) in chosen {
+                deep_update(&mut custom, name.clone(), value.clone());
+            }
+            params.insert("custom_params".into(), Value::Object(custom));
+        }
+    }
+    Ok(params)
+}
+// --8<-- [end:model-controls]
+
 // --8<-- [start:system-prompt]
 /// A workspace model's system prompt goes before the request's own, or first.
 pub fn add_system_prompt(system: &str, payload: &mut Map<String, Value>) {
@@ -183,6 +239,33 @@ pub fn add_system_prompt(system: &str, payload: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_menu_pick_or_its_default_becomes_custom_params() {
+        let controls = json!({
+            "effort": {"default": "low", "options": {
+                "low": {"label": "Low", "params": {"reasoning": {"effort": "low"}}},
+                "high": {"label": "High", "params": {"reasoning": {"effort": "high"}}}}}});
+        let controls = controls.as_object().unwrap();
+        let params = json!({"custom_params": {"reasoning": {"summary": "auto"}}});
+        let params = params.as_object().cloned().unwrap();
+        let picked =
+            apply_model_controls(params.clone(), controls, &json!({"effort": "high"}));
+        assert_eq!(
+            picked.unwrap()["custom_params"],
+            json!({"reasoning": {"summary": "auto", "effort": "high"}})
+        );
+        let defaulted = apply_model_controls(Map::new(), controls, &json!({})).unwrap();
+        assert_eq!(
+            defaulted["custom_params"],
+            json!({"reasoning": {"effort": "low"}})
+        );
+        assert!(
+            apply_model_controls(params.clone(), controls, &json!({"effort": "max"}))
+                .is_err()
+        );
+        assert!(apply_model_controls(params, controls, &json!([])).is_err());
+    }
 
     #[test]
     fn the_override_wins_and_custom_params_merge() {

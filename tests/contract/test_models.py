@@ -293,7 +293,6 @@ def test_chat_model_list_without_connections(
 
 # --8<-- [start:provider-models]
 @pytest.mark.needs_provider
-@pytest.mark.kept_on_open_webui("/api/models", "/api/v1/models")
 @pytest.mark.parametrize("path", ["/api/models", "/api/v1/models"])
 def test_chat_model_list_shows_the_providers_models(
     server: Server, client: httpx.Client, admin: Account, user: Account, path: str

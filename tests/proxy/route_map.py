@@ -18,55 +18,97 @@ PATH_PARAMETER = re.compile(r"\{[^}]*\}")
 # Any value in a path parameter's place: none of upstream's fixed path segments.
 SAMPLE_PARAMETER = "sample-7f3a"
 
-MAP_BLOCK = re.compile(r"map \$uri \$backend \{(?P<body>.*?)\n    \}", re.DOTALL)
-ENTRY = re.compile(r'^\s*(?P<key>"[^"]+"|\S+)\s+(?P<backend>\w+);\s*$')
+MAP_BLOCK = re.compile(
+    r"map \$(?P<source>\w+) \$(?P<name>\w+) \{(?P<body>.*?)\n    \}", re.DOTALL
+)
+ENTRY = re.compile(r'^\s*(?P<key>"[^"]+"|\S+)\s+(?P<value>\$?\w+);\s*$')
+# A credential of each kind the map tells apart: the browser's session token (any
+# value that is not an API key) and a script's API key.
+BROWSER = {"authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"}
+API_KEY_CLIENT = {"authorization": "Bearer sk-0123456789abcdef"}
+CLIENTS = (BROWSER, API_KEY_CLIENT)
 
 
 @dataclass(frozen=True)
-class RouteMap:
-    """Exact paths, then regular expressions in order, then the default: the order
-    in which nginx's `map` matches."""
+class Map:
+    """One `map` block: exact keys, then regular expressions in order, then the
+    default, the order in which nginx's `map` matches its source variable."""
 
+    source: str
     default: str
     exact: dict[str, str]
     patterns: list[tuple[re.Pattern[str], str]]
 
-    def backend_for(self, path: str) -> str:
-        if path in self.exact:
-            return self.exact[path]
-        for pattern, backend in self.patterns:
-            if pattern.search(path):
-                return backend
+    def value_for(self, key: str) -> str:
+        if key in self.exact:
+            return self.exact[key]
+        for pattern, value in self.patterns:
+            if pattern.search(key):
+                return value
         return self.default
 
-    def kept_on(self, backend: str) -> set[str]:
-        """The exact paths the map names for `backend`."""
-        return {path for path, named in self.exact.items() if named == backend}
+
+@dataclass(frozen=True)
+class RouteMap:
+    """The `$backend` map on the path, and the maps its values name (`$name`), each
+    on a request header."""
+
+    paths: Map
+    variables: dict[str, Map]
+
+    def backend_for(self, path: str, headers: dict[str, str] | None = None) -> str:
+        """The backend of a request to `path` with these (lower-case) headers."""
+        value = self.paths.value_for(path)
+        if value.startswith("$"):
+            choice = self.variables[value[1:]]
+            header = choice.source.removeprefix("http_").replace("_", "-")
+            value = choice.value_for((headers or {}).get(header, ""))
+        return value
+
+    def backends_for(self, path: str) -> set[str]:
+        """Every backend that answers `path`, across the kinds of client."""
+        return {self.backend_for(path, client) for client in CLIENTS}
 
 
-def read_route_map(text: str | None = None) -> RouteMap:
-    """Parse the template's map (or `text`, a template of the same shape)."""
-    if text is None:
-        text = TEMPLATE.read_text(encoding="utf-8")
-    block = MAP_BLOCK.search(text)
-    assert block is not None, f"{TEMPLATE.name} has no `map $uri $backend` block"
+def parse_map(source: str, body: str) -> Map:
     default, exact, patterns = None, {}, []
-    for line in block["body"].splitlines():
+    for line in body.splitlines():
         line = line.split("#", 1)[0]
         if not line.strip():
             continue
         entry = ENTRY.match(line)
         assert entry is not None, f"unreadable map line: {line!r}"
-        key, backend = entry["key"].strip('"'), entry["backend"]
+        key, value = entry["key"].strip('"'), entry["value"]
         if key == "default":
-            default = backend
+            default = value
         elif key.startswith("~"):
-            patterns.append((re.compile(key[1:]), backend))
+            patterns.append((re.compile(key[1:]), value))
         else:
             assert key not in exact, f"{key} is mapped twice"
-            exact[key] = backend
-    assert default is not None, "the map has no default"
-    return RouteMap(default, exact, patterns)
+            exact[key] = value
+    assert default is not None, f"the map on ${source} has no default"
+    return Map(source, default, exact, patterns)
+
+
+def read_route_map(text: str | None = None) -> RouteMap:
+    """Parse the template's maps (or `text`, a template of the same shape)."""
+    if text is None:
+        text = TEMPLATE.read_text(encoding="utf-8")
+    maps = {
+        block["name"]: parse_map(block["source"], block["body"])
+        for block in MAP_BLOCK.finditer(text)
+    }
+    paths = maps.pop("backend", None)
+    assert paths is not None, f"{TEMPLATE.name} has no `map $uri $backend` block"
+    assert paths.source == "uri", "the $backend map must be on $uri"
+    named = {
+        value[1:]
+        for value in (paths.default, *paths.exact.values())
+        if value.startswith("$")
+    } | {value[1:] for _, value in paths.patterns if value.startswith("$")}
+    missing = named - maps.keys()
+    assert not missing, f"the $backend map names undefined maps: {missing}"
+    return RouteMap(paths, {name: maps[name] for name in named})
 
 
 def inventory_paths() -> tuple[set[str], set[str]]:

@@ -4,10 +4,12 @@ for Open WebUI. `tests/interop/test_parallel_run.py` puts real Open WebUI behind
 
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,10 +18,18 @@ from contract.servers import Server, running_server
 from contract.targets import Target
 
 from .nginx import Proxy, check_config, running_proxy, served_by
-from .route_map import concrete_path, inventory_paths, read_route_map
+from .route_map import (
+    API_KEY_CLIENT,
+    BROWSER,
+    concrete_path,
+    inventory_paths,
+    read_route_map,
+)
 
 EMAIL = "proxy-admin@example.com"
 PASSWORD = "proxy-admin-1"
+# How long Open WebUI's copy of a model list may take to reach it.
+COPY_TIMEOUT = 10.0
 LOOPBACK_DIRECTIVE = re.compile(r"^\s*(listen|server)\s+([^\s{;]+)\s*;", re.MULTILINE)
 
 
@@ -106,3 +116,40 @@ def test_proxy_listens_and_connects_on_loopback_only(deployment: Deployment):
     addresses = LOOPBACK_DIRECTIVE.findall(check_config(deployment.proxy.prefix))
     assert {directive for directive, _ in addresses} == {"listen", "server"}
     assert [a for _, a in addresses if not a.startswith("127.0.0.1:")] == []
+
+
+def test_completions_go_where_the_credential_says(deployment: Deployment):
+    """nginx splits /api/chat/completions on the Authorization header, as the route
+    map reads the template."""
+    route_map = read_route_map()
+    for client in (BROWSER, API_KEY_CLIENT):
+        response = deployment.client.post(
+            "/api/chat/completions", json={}, headers=client
+        )
+        expected = route_map.backend_for("/api/chat/completions", client)
+        assert served_by(response) == expected
+    assert route_map.backends_for("/api/chat/completions") == {"twin", "open_webui"}
+
+
+def test_open_webui_sees_every_model_list_the_twin_answers(deployment: Deployment):
+    """The model list goes to the twin, and a copy to Open WebUI, whose own table
+    of models is rebuilt only when it lists them."""
+    token = signin(deployment.client, EMAIL, PASSWORD).json()["token"]
+    for path in ("/api/models", "/api/v1/models"):
+        probe = f"probe={uuid.uuid4().hex}"
+        response = deployment.client.get(f"{path}?{probe}", headers=bearer(token))
+        assert response.status_code == 200
+        assert served_by(response) == "twin"
+        assert probe in deployment.twin.log_path.read_text()
+        assert logged_within(deployment.open_webui.log_path, probe, COPY_TIMEOUT)
+
+
+def logged_within(log: Path, text: str, seconds: float) -> bool:
+    """Whether `text` shows in `log` within `seconds`: the copy runs beside the
+    answer, so it may land a moment after it."""
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

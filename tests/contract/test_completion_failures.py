@@ -81,6 +81,23 @@ def test_a_provider_5xx_is_passed_on(
     assert "retry-after" not in response.headers
 
 
+@BOTH_MODES
+@pytest.mark.parametrize("path", PATHS)
+def test_a_provider_error_in_plain_text_is_passed_on_as_text(
+    client: httpx.Client, admin: Account, path: str, streamed: bool
+) -> None:
+    """An error page that is not JSON (a proxy's, say) keeps its status and text."""
+    body = {
+        "model": PROVIDER_MODEL,
+        "messages": ask(unique_words(), "status=502 body=text"),
+        "stream": streamed,
+    }
+    response = client.post(path, headers=admin.headers, json=body)
+    assert response.status_code == 502
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == "The request's directive asked for status 502."
+
+
 # --8<-- [end:provider-errors]
 
 

@@ -223,6 +223,13 @@ def test_a_directive_picks_the_error_status(client: httpx.Client, stream: bool) 
     assert "retry-after" not in unkept.headers
 
 
+def test_a_directive_can_ask_for_a_plain_text_error(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", json=directed("status=502 body=text"))
+    assert response.status_code == 502
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == "The request's directive asked for status 502."
+
+
 def test_directive_lines_are_not_words_of_the_reply(client: httpx.Client) -> None:
     response = client.post("/chat/completions", json=directed("token_delay_ms=0"))
     assert response.json()["choices"][0]["message"]["content"] == ANSWER

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::chat::{ChatRequest, Reply};
+use crate::directive::Directives;
 use crate::error::ApiError;
 use crate::log;
 use crate::settings::Settings;
@@ -131,7 +132,7 @@ async fn chat_completions(
         tokio::time::sleep(delay).await;
     }
     if let Some(status) = directives.status {
-        return Ok(directed_failure(status, directives.retry_after));
+        return Ok(directed_failure(status, &directives));
     }
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -150,9 +151,14 @@ async fn chat_completions(
     })
 }
 
-fn directed_failure(status: StatusCode, retry_after: Option<u64>) -> Response {
-    let mut response = ApiError::directed(status).into_response();
-    if let Some(seconds) = retry_after {
+fn directed_failure(status: StatusCode, directives: &Directives) -> Response {
+    let error = ApiError::directed(status);
+    let mut response = if directives.text_error {
+        (status, error.message().to_owned()).into_response()
+    } else {
+        error.into_response()
+    };
+    if let Some(seconds) = directives.retry_after {
         response
             .headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -249,6 +255,20 @@ mod tests {
         let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(text.contains(r#""code":"directed_failure""#), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_directive_can_ask_for_a_plain_text_error() {
+        let body = r#"{"model":"m","messages":[{"role":"user",
+                       "content":"provider: status=502 body=text"}]}"#;
+        let response = router(settings(None)).oneshot(chat(body)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(
+            response.headers()[axum::http::header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(&body[..], b"The request's directive asked for status 502.");
     }
 
     #[tokio::test]

@@ -19,6 +19,9 @@ pub struct Directives {
     pub status: Option<StatusCode>,
     /// With `status`: the `Retry-After` header, in seconds.
     pub retry_after: Option<u64>,
+    /// With `status`: the error as plain text, as a proxy's error page would be,
+    /// instead of the API's JSON error (`body=text`).
+    pub text_error: bool,
     /// A stream breaks off, without its end, after this many tokens.
     pub cut_after: Option<usize>,
     /// A pause before the response's headers.
@@ -55,6 +58,12 @@ impl Directives {
                     directives.status = Some(error_status(setting, number(value)?)?);
                 }
                 "retry_after" => directives.retry_after = Some(number(value)?),
+                "body" if value == "text" => directives.text_error = true,
+                "body" => {
+                    return Err(format!(
+                        "directive {setting:?}: the body can only be text"
+                    ));
+                }
                 "cut_after" => {
                     let tokens = usize::try_from(number(value)?).unwrap_or(usize::MAX);
                     directives.cut_after = Some(tokens);
@@ -68,8 +77,9 @@ impl Directives {
                 }
             }
         }
-        if directives.retry_after.is_some() && directives.status.is_none() {
-            return Err("directive retry_after needs a status".to_owned());
+        let error_only = directives.retry_after.is_some() || directives.text_error;
+        if error_only && directives.status.is_none() {
+            return Err("directive retry_after or body needs a status".to_owned());
         }
         Ok(directives)
     }
@@ -89,7 +99,7 @@ mod tests {
 
     #[test]
     fn reads_every_name_from_directive_lines_only() {
-        let text = "why is the sky blue\n  provider: status=429 retry_after=7\n\
+        let text = "why is the sky blue\n  provider: status=429 retry_after=7 body=text\n\
                     provider: cut_after=3 delay_ms=250 token_delay_ms=1000\nmore words";
         let directives = Directives::parse(text.lines()).unwrap();
         assert_eq!(
@@ -97,6 +107,7 @@ mod tests {
             Directives {
                 status: Some(StatusCode::TOO_MANY_REQUESTS),
                 retry_after: Some(7),
+                text_error: true,
                 cut_after: Some(3),
                 delay: Some(Duration::from_millis(250)),
                 token_delay: Some(Duration::from_secs(1)),
@@ -119,6 +130,8 @@ mod tests {
             "provider: status=600",
             "provider: status=x",
             "provider: retry_after=3",
+            "provider: body=text",
+            "provider: status=502 body=html",
             "provider: cut_after",
             "provider: cut_after=-1",
             "provider: explode=1",

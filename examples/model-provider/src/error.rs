@@ -51,6 +51,10 @@ impl ApiError {
         }
     }
 
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     pub fn unknown_route(method: &str, path: &str) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,

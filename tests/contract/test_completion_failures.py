@@ -98,6 +98,27 @@ def test_a_provider_error_in_plain_text_is_passed_on_as_text(
     assert response.text == "The request's directive asked for status 502."
 
 
+@BOTH_MODES
+@pytest.mark.parametrize("path", PATHS)
+def test_a_provider_error_sent_as_an_event_is_passed_on_as_json(
+    client: httpx.Client, admin: Account, path: str, streamed: bool
+) -> None:
+    """An error status with an event-stream body is not relayed as a stream: the
+    body, which is not JSON, becomes the message of a JSON error with the status
+    as its code, and Retry-After is kept."""
+    body = {
+        "model": PROVIDER_MODEL,
+        "messages": ask(unique_words(), "status=503 retry_after=3 body=sse"),
+        "stream": streamed,
+    }
+    response = client.post(path, headers=admin.headers, json=body)
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["retry-after"] == "3"
+    event = f"data: {json.dumps(directed_error(503), separators=(',', ':'))}\n\n"
+    assert response.json() == {"error": {"message": event, "code": 503}}
+
+
 # --8<-- [end:provider-errors]
 
 

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Request, State};
-use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response, Sse};
@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::chat::{ChatRequest, Reply};
-use crate::directive::Directives;
+use crate::directive::{Directives, ErrorBody};
 use crate::error::ApiError;
 use crate::log;
 use crate::settings::Settings;
@@ -153,10 +153,13 @@ async fn chat_completions(
 
 fn directed_failure(status: StatusCode, directives: &Directives) -> Response {
     let error = ApiError::directed(status);
-    let mut response = if directives.text_error {
-        (status, error.message().to_owned()).into_response()
-    } else {
-        error.into_response()
+    let mut response = match directives.error_body {
+        ErrorBody::Json => error.into_response(),
+        ErrorBody::Text => (status, error.message().to_owned()).into_response(),
+        ErrorBody::Sse => {
+            let event = format!("data: {}\n\n", error.body());
+            (status, [(CONTENT_TYPE, "text/event-stream")], event).into_response()
+        }
     };
     if let Some(seconds) = directives.retry_after {
         response
@@ -264,11 +267,24 @@ mod tests {
         let response = router(settings(None)).oneshot(chat(body)).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
         assert_eq!(
-            response.headers()[axum::http::header::CONTENT_TYPE],
+            response.headers()[CONTENT_TYPE],
             "text/plain; charset=utf-8"
         );
         let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
         assert_eq!(&body[..], b"The request's directive asked for status 502.");
+    }
+
+    #[tokio::test]
+    async fn a_directive_can_send_the_error_as_an_event() {
+        let body = r#"{"model":"m","stream":true,"messages":[{"role":"user",
+                       "content":"provider: status=503 body=sse"}]}"#;
+        let response = router(settings(None)).oneshot(chat(body)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[CONTENT_TYPE], "text/event-stream");
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.starts_with(r#"data: {"error":{"message":"#), "{text}");
+        assert!(text.ends_with("}}\n\n"), "{text}");
     }
 
     #[tokio::test]

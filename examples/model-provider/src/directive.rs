@@ -12,6 +12,18 @@ use axum::http::StatusCode;
 /// What starts a directive line, after any leading whitespace.
 const PREFIX: &str = "provider:";
 
+/// The form of a directed error's body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ErrorBody {
+    /// The API's JSON error, as `application/json`.
+    #[default]
+    Json,
+    /// Plain text, as a proxy's error page would be.
+    Text,
+    /// The JSON error as one server-sent event, as some servers answer a stream.
+    Sse,
+}
+
 /// The behaviours one request asked for; the default is a normal reply.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Directives {
@@ -19,9 +31,8 @@ pub struct Directives {
     pub status: Option<StatusCode>,
     /// With `status`: the `Retry-After` header, in seconds.
     pub retry_after: Option<u64>,
-    /// With `status`: the error as plain text, as a proxy's error page would be,
-    /// instead of the API's JSON error (`body=text`).
-    pub text_error: bool,
+    /// With `status`: how the error body is sent (`body=text` or `body=sse`).
+    pub error_body: ErrorBody,
     /// A stream breaks off, without its end, after this many tokens.
     pub cut_after: Option<usize>,
     /// A pause before the response's headers.
@@ -58,11 +69,16 @@ impl Directives {
                     directives.status = Some(error_status(setting, number(value)?)?);
                 }
                 "retry_after" => directives.retry_after = Some(number(value)?),
-                "body" if value == "text" => directives.text_error = true,
                 "body" => {
-                    return Err(format!(
-                        "directive {setting:?}: the body can only be text"
-                    ));
+                    directives.error_body = match value {
+                        "text" => ErrorBody::Text,
+                        "sse" => ErrorBody::Sse,
+                        _ => {
+                            return Err(format!(
+                                "directive {setting:?}: the body is text or sse"
+                            ));
+                        }
+                    };
                 }
                 "cut_after" => {
                     let tokens = usize::try_from(number(value)?).unwrap_or(usize::MAX);
@@ -77,7 +93,8 @@ impl Directives {
                 }
             }
         }
-        let error_only = directives.retry_after.is_some() || directives.text_error;
+        let error_only = directives.retry_after.is_some()
+            || directives.error_body != ErrorBody::Json;
         if error_only && directives.status.is_none() {
             return Err("directive retry_after or body needs a status".to_owned());
         }
@@ -107,7 +124,7 @@ mod tests {
             Directives {
                 status: Some(StatusCode::TOO_MANY_REQUESTS),
                 retry_after: Some(7),
-                text_error: true,
+                error_body: ErrorBody::Text,
                 cut_after: Some(3),
                 delay: Some(Duration::from_millis(250)),
                 token_delay: Some(Duration::from_secs(1)),

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -73,14 +73,20 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = json!({"error": {
+impl ApiError {
+    /// The error in the API's JSON shape, which clients display.
+    pub fn body(&self) -> Value {
+        json!({"error": {
             "message": self.message,
             "type": "invalid_request_error",
             "param": null,
             "code": self.code,
-        }});
-        (self.status, Json(body)).into_response()
+        }})
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body())).into_response()
     }
 }

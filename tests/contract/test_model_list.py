@@ -189,6 +189,26 @@ def test_a_shared_base_model_entry_lets_users_list_and_use_it(
         assert response.json()["choices"][0]["message"]["content"] == reply_to(words)
 
 
+def test_a_model_switched_off_is_not_listed(
+    client: httpx.Client, admin: Account, make_model: Callable[..., dict]
+) -> None:
+    """A workspace model toggled off leaves the list; so does a provider's model
+    whose own workspace entry is toggled off."""
+    built = make_model()
+    override = make_model(id=PROVIDER_MODEL, base_model_id=None, name="Echo")
+    for model in (built, override):
+        toggled = client.post(
+            "/api/v1/models/model/toggle",
+            headers=admin.headers,
+            params={"id": model["id"]},
+        )
+        assert toggled.status_code == 200, toggled.text
+        assert toggled.json()["is_active"] is False
+    ids = [model["id"] for model in listed(client, admin)]
+    assert built["id"] not in ids
+    assert PROVIDER_MODEL not in ids
+
+
 def test_base_models_are_for_admins(
     client: httpx.Client, admin: Account, user: Account
 ):

@@ -907,7 +907,8 @@ pub async fn save_message(
             message.insert("content".into(), json!(text));
         }
     }
-    let Some(mut chat) = get_chat(db, chat_id).await? else {
+    let mut tx = db.pool.begin().await?;
+    let Some(mut chat) = locked_chat(&mut tx, chat_id).await? else {
         return Ok(None);
     };
     repair_current_id(&mut chat.chat);
@@ -926,17 +927,37 @@ pub async fn save_message(
         .filter(|author| !author.is_empty())
         .unwrap_or(&chat.user_id)
         .to_owned();
-    store(db, &chat, &[(message_id, author.as_str(), &saved)]).await?;
+    store(db, &mut tx, &chat, &[(message_id, author.as_str(), &saved)]).await?;
+    tx.commit().await?;
     Ok(Some(chat))
 }
 
-/// Write the chat's document and pointer, and these messages' rows, at once.
+/// The chat, read in `tx` once its row is locked for writing: two replies that end
+/// at once are written one after the other, and neither loses the other's message.
+async fn locked_chat(
+    tx: &mut Tx<'_>,
+    chat_id: &str,
+) -> Result<Option<ChatResponse>, sqlx::Error> {
+    // A write takes the lock on both engines; SQLite has no `FOR UPDATE`.
+    sqlx::query("UPDATE chat SET id = id WHERE id = $1")
+        .bind(chat_id)
+        .execute(&mut **tx)
+        .await?;
+    let sql = format!("SELECT {CHAT_COLUMNS} FROM chat WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(chat_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(ChatResponse::from_row).transpose()
+}
+
+/// Write the chat's document and pointer, and these messages' rows, in `tx`.
 async fn store(
     db: &Db,
+    tx: &mut Tx<'_>,
     chat: &ChatResponse,
     rows: &[(&str, &str, &Map<String, Value>)],
 ) -> Result<(), ChatError> {
-    let mut tx = db.pool.begin().await?;
     let sql = format!(
         "UPDATE chat SET chat = {}, title = $2, current_message_id = $3, updated_at = $4
          WHERE id = $5",
@@ -948,12 +969,11 @@ async fn store(
         .bind(&chat.current_message_id)
         .bind(chat.updated_at)
         .bind(&chat.id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     for (message_id, author, message) in rows {
-        upsert_message_row(db, &mut tx, &chat.id, message_id, author, message).await?;
+        upsert_message_row(db, tx, &chat.id, message_id, author, message).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 // --8<-- [end:upsert-message]
@@ -968,6 +988,9 @@ pub enum TurnRefused {
     /// A reply asked for under a message that is not the user's.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The chat was deleted meanwhile.
+    #[error("Chat not found.")]
+    Gone,
     /// The chat failed to load or store.
     #[error(transparent)]
     Chat(#[from] ChatError),
@@ -981,6 +1004,9 @@ impl From<TurnRefused> for ApiError {
             }
             TurnRefused::Forbidden(detail) => {
                 ApiError::new(StatusCode::FORBIDDEN, detail)
+            }
+            TurnRefused::Gone => {
+                ApiError::new(StatusCode::NOT_FOUND, refused.to_string())
             }
             TurnRefused::Chat(error) => error.into(),
         }
@@ -1035,12 +1061,19 @@ fn authored(
 /// hangs nowhere; nothing was written.
 pub async fn insert_turn(
     db: &Db,
-    mut chat: ChatResponse,
+    chat_id: &str,
     user: &crate::models::users::UserModel,
     user_message: &Map<String, Value>,
     reply_id: &str,
     model_id: &str,
 ) -> Result<(), TurnRefused> {
+    let mut tx = db.pool.begin().await.map_err(ChatError::from)?;
+    let Some(mut chat) = locked_chat(&mut tx, chat_id)
+        .await
+        .map_err(ChatError::from)?
+    else {
+        return Err(TurnRefused::Gone);
+    };
     let mut history = match chat.chat.remove("history") {
         Some(Value::Object(history)) if !history.is_empty() => history,
         _ => Map::from_iter([
@@ -1127,7 +1160,8 @@ pub async fn insert_turn(
             (id.as_str(), author, message)
         })
         .collect();
-    store(db, &chat, &rows).await?;
+    store(db, &mut tx, &chat, &rows).await?;
+    tx.commit().await.map_err(ChatError::from)?;
     Ok(())
 }
 // --8<-- [end:chat-turn]

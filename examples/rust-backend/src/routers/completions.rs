@@ -262,11 +262,21 @@ async fn chat_target(
             return Err(ApiError::new(StatusCode::BAD_REQUEST, detail));
         }
     };
-    let chat = chats::get_user_chat(&state.db, &chat_id, &user.id)
+    if chats::get_user_chat(&state.db, &chat_id, &user.id)
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, constants::NOT_FOUND))?;
-    chats::insert_turn(&state.db, chat, user, &user_message, &message_id, model_id)
-        .await?;
+        .is_none()
+    {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, constants::NOT_FOUND));
+    }
+    chats::insert_turn(
+        &state.db,
+        &chat_id,
+        user,
+        &user_message,
+        &message_id,
+        model_id,
+    )
+    .await?;
     Ok(Some(Target {
         chat_id,
         message_id,

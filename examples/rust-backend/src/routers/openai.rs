@@ -5,6 +5,7 @@
 //! config table, read on every request, so an admin's change made through Open WebUI
 //! governs this backend at once, and the other way round.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use axum::body::Body;
@@ -227,15 +228,22 @@ async fn owned_only(
     if user.role != "user" {
         return Ok(models);
     }
-    let mut visible = Vec::new();
-    for model in models {
-        let id = model.get("id").and_then(Value::as_str).unwrap_or_default();
-        let row = workspace::get_model(db, id).await?;
-        if row.is_some_and(|row| row.user_id.as_deref() == Some(user.id.as_str())) {
-            visible.push(model);
-        }
-    }
-    Ok(visible)
+    // One read of the table, as for `/api/models`, rather than one per model.
+    let owned: HashSet<String> = workspace::get_all_models(db)
+        .await?
+        .into_iter()
+        .filter(|row| row.user_id.as_deref() == Some(user.id.as_str()))
+        .map(|row| row.id)
+        .collect();
+    Ok(models
+        .into_iter()
+        .filter(|model| {
+            model
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| owned.contains(id))
+        })
+        .collect())
 }
 
 /// Every connection's models, merged.

@@ -334,3 +334,43 @@ async fn a_browser_request_is_refused_before_anything_is_called() {
     );
     assert_eq!(provider.chats.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn two_replies_that_end_at_once_are_both_saved() {
+    let provider = provider(Duration::ZERO).await;
+    let (_base, app, token, _dir) = connected(&provider.url, &[]).await;
+    let (status, chat_row) = send(
+        &app,
+        "POST",
+        "/api/v1/chats/new",
+        Some(&token),
+        Some(json!({"chat": {}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{chat_row}");
+    let chat_id = chat_row["id"].as_str().unwrap();
+    let ask = |message_id: &str| {
+        let mut body = chat("hello", false);
+        body["chat_id"] = json!(chat_id);
+        body["id"] = json!(message_id);
+        send(
+            &app,
+            "POST",
+            "/api/chat/completions",
+            Some(&token),
+            Some(body),
+        )
+    };
+    let (first, second) = tokio::join!(ask("r1"), ask("r2"));
+    assert_eq!((first.0, second.0), (StatusCode::OK, StatusCode::OK));
+    let path = format!("/api/v1/chats/{chat_id}");
+    let (_, saved) = send(&app, "GET", &path, Some(&token), None).await;
+    for id in ["r1", "r2"] {
+        let message = &saved["chat"]["history"]["messages"][id];
+        assert_eq!(
+            (message["content"].clone(), message["done"].clone()),
+            (json!("hi"), json!(true)),
+            "{id}"
+        );
+    }
+}

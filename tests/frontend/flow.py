@@ -1,10 +1,11 @@
 """A first user's session in Open WebUI's own frontend, step by step.
 
 The flow signs up the first user, chats with the provider's model, renames and deletes
-the chat, signs out and in again. It records each step (passed, seconds), every
-request the page makes to the proxy (method, path with ids normalised, status, and the
-`X-Served-By` group that answered), the console errors and page errors, and the
-Socket.IO chat events that carry the streamed reply.
+the chat, signs out and in again, then adds a workspace model and chats with it. It
+records each step (passed, seconds), every request the page makes to the proxy (method,
+path with ids normalised, status, and the `X-Served-By` group that answered), the
+console errors and page errors, and the Socket.IO chat events that carry the streamed
+reply.
 """
 
 import contextlib
@@ -38,6 +39,9 @@ PASSWORD = "frontend-admin-1"
 # More words than the provider's 8 tokens: the reply is the first 8 of them.
 PROMPT = "Which of the two backends answers this chat in the parallel run today"
 NEW_TITLE = "Renamed through the proxy"
+# A workspace model on the provider's model, added once the user has chatted: Open
+# WebUI has built its table of models by then, and must still find this one.
+WORKSPACE_MODEL = "handbook-helper"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A request cut off by a navigation: normal in every setup, and the only kind of
 # failed request the flow tolerates.
@@ -60,6 +64,15 @@ WELCOME_VIDEO_PLAYING = """() => {
     const video = document.querySelector("video[src='/assets/welcome.mp4']");
     return video !== null && !video.paused && video.currentTime > 0;
 }"""
+# The request the Workspace page's model editor sends, from the page.
+CREATE_MODEL = """(model) => fetch("/api/v1/models/create", {
+    method: "POST",
+    headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${localStorage.token}`,
+    },
+    body: JSON.stringify(model),
+}).then((response) => response.status)"""
 # How long the chat page may take to show a dialog it was not meant to show.
 SETTLE_MS = 1500
 
@@ -501,6 +514,28 @@ class Flow:
         self.page.wait_for_timeout(SETTLE_MS)
         expect(self.page.get_by_role("button", name="Okay, Let's Go!")).to_have_count(0)
 
+    def add_workspace_model(self) -> None:
+        """Add a workspace model from the page, with the request the admin's
+        Workspace page sends, then open a new chat, which lists the models again."""
+        model = {
+            "id": WORKSPACE_MODEL,
+            "name": WORKSPACE_MODEL,
+            "base_model_id": self.model,
+            "meta": {"description": "The provider's model, with a system prompt."},
+            "params": {"system": "Answer in the words of the question."},
+        }
+        with self.page.expect_response(
+            self.responded("POST", "/api/v1/models/create")
+        ) as created:
+            self.page.evaluate(CREATE_MODEL, model)
+        assert created.value.ok, f"create answered {created.value.status}"
+        self.model = WORKSPACE_MODEL
+        with self.page.expect_response(self.responded("GET", "/api/models")) as listed:
+            self.page.goto(self.base_url + "/")
+        assert listed.value.ok, f"the model list answered {listed.value.status}"
+        assert WORKSPACE_MODEL in {m["id"] for m in listed.value.json()["data"]}
+        expect(self.page.locator("#chat-input")).to_be_visible()
+
     def failure_screenshot(self, step: str) -> None:
         """The page as the failed step left it, for the report; best effort."""
         self.failures.mkdir(parents=True, exist_ok=True)
@@ -528,6 +563,10 @@ class Flow:
             ("delete the chat", self.delete),
             ("sign out", self.sign_out),
             ("sign in again: the chat page", self.sign_in_again),
+            ("a workspace model is added", self.add_workspace_model),
+            ("the workspace model is picked", self.pick_model),
+            ("ask the workspace model", self.send_prompt),
+            ("its streamed reply appears", self.streamed_reply),
         ]
 
     def run(self) -> FlowResult:

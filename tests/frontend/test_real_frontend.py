@@ -22,9 +22,15 @@ import pytest
 from contract.servers import ROOT
 from contract.targets import requested_targets
 from playwright.sync_api import Browser
+from proxy.deployments import (
+    BASELINE,
+    MODES,
+    PARALLEL_RUN,
+    Deployment,
+    deployment,
+)
 from support.provider import Provider
 
-from .deployments import BASELINE, MODES, PARALLEL_RUN, Deployment, deployment
 from .flow import PROMPT, VIEWPORT, Flow, FlowResult, normalised
 
 pytestmark = pytest.mark.needs_upstream
@@ -45,7 +51,11 @@ TWIN_ROUTES = (
     ("GET", "/api/v1/chats/{id}"),
     ("POST", "/api/v1/chats/{id}"),
     ("DELETE", "/api/v1/chats/{id}"),
+    ("POST", "/api/v1/models/create"),
 )
+# Answered by the twin, with a copy sent to Open WebUI (the template's model-list
+# location): Open WebUI sees these in both runs.
+MIRRORED_ROUTES = (("GET", "/api/models"),)
 # An access-log line of Open WebUI's uvicorn: `"POST /api/v1/auths/signin HTTP/1.1"`.
 ACCESS_LOG = re.compile(r'"([A-Z]+) (/\S*) HTTP/[0-9.]+"')
 
@@ -182,8 +192,10 @@ def test_the_twin_answers_its_routes_in_the_parallel_run_only(runs: dict[str, Ru
     answers the flow's requests on its routes, and Open WebUI never sees them."""
     baseline, parallel = runs[BASELINE], runs[PARALLEL_RUN]
     assert baseline.deployment.twin is None
-    assert set(TWIN_ROUTES) <= baseline.open_webui_saw
+    assert set(TWIN_ROUTES + MIRRORED_ROUTES) <= baseline.open_webui_saw
     assert parallel.deployment.twin is not None
-    served = {route: parallel.result.served(*route) for route in TWIN_ROUTES}
-    assert served == {route: {"twin"} for route in TWIN_ROUTES}
+    answered = TWIN_ROUTES + MIRRORED_ROUTES
+    served = {route: parallel.result.served(*route) for route in answered}
+    assert served == {route: {"twin"} for route in answered}
     assert set(TWIN_ROUTES) & parallel.open_webui_saw == set()
+    assert set(MIRRORED_ROUTES) <= parallel.open_webui_saw

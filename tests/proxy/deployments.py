@@ -1,5 +1,6 @@
-"""The two deployments the browser flow runs on, each behind nginx rendered from the
-handbook's parallel-run template.
+"""The parallel run as a real deployment runs it, behind nginx rendered from the
+handbook's parallel-run template: what the browser flow (tests/frontend) and the API
+client test (tests/interop/test_api_clients.py) run on.
 
 - baseline: Open WebUI alone; both of the template's upstreams point at it, so every
   request, whichever group the template names, is answered by Open WebUI.
@@ -17,8 +18,9 @@ from pathlib import Path
 
 from contract.servers import Server, running_server
 from contract.targets import Target
-from proxy.nginx import Proxy, running_proxy
 from support.provider import Provider, openai_connection_env, running_provider
+
+from .nginx import Proxy, running_proxy
 
 BASELINE = "baseline"
 PARALLEL_RUN = "parallel-run"

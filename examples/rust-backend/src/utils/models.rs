@@ -425,7 +425,7 @@ fn info(model: &Model) -> Result<Value, ApiError> {
 }
 
 /// The entry of a workspace model with a base model, shaped from that base.
-fn preset_entry(model: &Model, base: Option<&Value>) -> Result<Value, ApiError> {
+fn preset_entry(model: &Model, info: Value, base: Option<&Value>) -> Value {
     let base_field = |field: &str| {
         base.and_then(|base| base.get(field))
             .filter(|value| !value.is_null())
@@ -450,23 +450,28 @@ fn preset_entry(model: &Model, base: Option<&Value>) -> Result<Value, ApiError> 
     if let Some(loaded) = base_field("loaded") {
         entry["loaded"] = loaded.clone();
     }
-    entry["info"] = info(model)?;
-    Ok(entry)
+    entry["info"] = info;
+    entry
 }
 
 /// Apply the workspace rows to the provider models: a row without a base model
 /// renames and describes (or, inactive, hides) the provider model of its id; an
 /// active row with a base model is added as a model of its own.
-fn merge_workspace(
-    mut models: Vec<Value>,
-    rows: &[Model],
-) -> Result<Vec<Value>, ApiError> {
+fn merge_workspace(mut models: Vec<Value>, rows: &[Model]) -> Vec<Value> {
     let base_ids: HashSet<String> = models
         .iter()
         .filter_map(|model| model.get("id").and_then(Value::as_str).map(str::to_owned))
         .collect();
     let mut presets = Vec::new();
     for row in rows {
+        // Upstream skips a row its model does not validate, rather than fail the list.
+        let info = match info(row) {
+            Ok(info) => info,
+            Err(error) => {
+                tracing::warn!(%error, model_id = %row.id, "a workspace model was skipped");
+                continue;
+            }
+        };
         match row.base_model_id.as_deref() {
             None => {
                 let Some(place) = models.iter().position(|model| {
@@ -477,20 +482,20 @@ fn merge_workspace(
                 if row.is_active {
                     let model = &mut models[place];
                     model["name"] = json!(row.name);
-                    model["info"] = info(row)?;
+                    model["info"] = info;
                 } else {
                     models.remove(place);
                 }
             }
             Some(base_id) if row.is_active && !base_ids.contains(&row.id) => {
                 let base = find(&models, base_id);
-                presets.push(preset_entry(row, base)?);
+                presets.push(preset_entry(row, info, base));
             }
             Some(_) => {}
         }
     }
     models.extend(presets);
-    Ok(models)
+    models
 }
 
 /// The defaults an admin set for every model: metadata a model leaves unset, and a
@@ -590,7 +595,7 @@ pub async fn all_models(
         return Ok(Vec::new());
     }
     let rows = workspace::get_all_models(db).await?;
-    let mut models = merge_workspace(base.as_ref().clone(), &rows)?;
+    let mut models = merge_workspace(base.as_ref().clone(), &rows);
     let object = |key| setting(key).and_then(|value| value.as_object().cloned());
     apply_defaults(
         &mut models,
@@ -789,12 +794,17 @@ mod tests {
             json!({"id": "a", "name": "a", "owned_by": "openai"}),
             json!({"id": "b"}),
         ];
+        let unnamed = Model {
+            name: None,
+            ..row("d", Some("a"), true)
+        };
         let rows = [
             row("a", None, true),
             row("b", None, false),
             row("c", Some("a"), true),
+            unnamed,
         ];
-        let models = merge_workspace(base, &rows).unwrap();
+        let models = merge_workspace(base, &rows);
         assert_eq!(ids(&models), ["a", "c"]);
         assert_eq!(models[0]["name"], json!("a by u1"));
         // Only what every user of the model may see: not the system prompt.

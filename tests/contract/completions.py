@@ -35,6 +35,7 @@ UI_MODE_DETAIL = (
     "are served by Open WebUI; send the request without session_id to get the reply "
     "in the response."
 )
+SERVER_CONNECTION_ERROR = {"detail": "Open WebUI: Server Connection Error"}
 # Values that differ from run to run, replaced before frames are compared.
 VOLATILE = {"id": "<id>", "created": 0, "system_fingerprint": "<fingerprint>"}
 
@@ -42,6 +43,18 @@ VOLATILE = {"id": "<id>", "created": 0, "system_fingerprint": "<fingerprint>"}
 def unique_words(count: int = 3) -> str:
     """Words no other test sends: the reply echoes them, the log finds them."""
     return " ".join(f"w{uuid.uuid4().hex[:8]}" for _ in range(count))
+
+
+def workspace_model_form(**fields: object) -> dict:
+    """A workspace model built on the provider's model, as the editor sends it,
+    with a fresh id and name."""
+    return {
+        "id": f"team/{uuid.uuid4().hex[:10]}",
+        "base_model_id": PROVIDER_MODEL,
+        "name": f"Helper {uuid.uuid4().hex[:8]}",
+        "meta": {"description": "Answers briefly."},
+        "params": {},
+    } | fields
 
 
 def ask(words: str, directive: str | None = None) -> list[dict]:

@@ -29,6 +29,7 @@ from .completions import (
     sent_to_provider,
     stream,
     unique_words,
+    workspace_model_form,
 )
 from .servers import PROVIDER_KEY, Server
 
@@ -36,13 +37,7 @@ pytestmark = pytest.mark.needs_provider
 
 
 def create_workspace_model(client: httpx.Client, admin: Account, **fields) -> dict:
-    form = {
-        "id": f"team/{uuid.uuid4().hex[:10]}",
-        "base_model_id": PROVIDER_MODEL,
-        "name": f"Helper {uuid.uuid4().hex[:8]}",
-        "meta": {"description": "Answers briefly."},
-        "params": {},
-    } | fields
+    form = workspace_model_form(**fields)
     response = client.post("/api/v1/models/create", headers=admin.headers, json=form)
     assert response.status_code == 200, response.text
     # As the UI does after an edit: Open WebUI's /api/chat/completions resolves models

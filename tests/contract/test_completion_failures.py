@@ -18,18 +18,19 @@ from .api import Account, new_chat
 from .completions import (
     PATHS,
     PROVIDER_MODEL,
+    SERVER_CONNECTION_ERROR,
     ask,
     closed_port_url,
     openai_connections,
     sent_to_provider,
     stream,
     unique_words,
+    workspace_model_form,
 )
 from .servers import Server
 
 pytestmark = pytest.mark.needs_provider
 
-SERVER_CONNECTION_ERROR = {"detail": "Open WebUI: Server Connection Error"}
 # What /api/chat/completions refuses a model with: one answer for an unknown model
 # and for one the caller may not use, so ids are not revealed.
 API_MODEL_NOT_FOUND = {"detail": "Model not found"}
@@ -280,13 +281,7 @@ def test_a_model_the_user_may_not_use(
     """A provider's model with no workspace entry is for admins only; so is an
     admin's private workspace model. The relay answers 403, the others 400."""
     assert server.provider is not None
-    private = {
-        "id": f"team/{uuid.uuid4().hex[:10]}",
-        "base_model_id": PROVIDER_MODEL,
-        "name": "Private helper",
-        "meta": {},
-        "params": {},
-    }
+    private = workspace_model_form(name="Private helper")
     created = client.post("/api/v1/models/create", headers=admin.headers, json=private)
     assert created.status_code == 200, created.text
     assert client.get("/api/models", headers=admin.headers).status_code == 200

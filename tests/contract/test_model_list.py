@@ -21,6 +21,7 @@ from .completions import (
     openai_connections,
     reply_to,
     unique_words,
+    workspace_model_form,
 )
 from .servers import Server
 
@@ -52,13 +53,7 @@ def make_model(client: httpx.Client, admin: Account) -> Iterator[Callable[..., d
     made = []
 
     def make(**fields: object) -> dict:
-        form = {
-            "id": f"team/{uuid.uuid4().hex[:10]}",
-            "base_model_id": PROVIDER_MODEL,
-            "name": f"Helper {uuid.uuid4().hex[:8]}",
-            "meta": {"description": "Answers briefly."},
-            "params": {},
-        } | fields
+        form = workspace_model_form(**fields)
         response = client.post(
             "/api/v1/models/create", headers=admin.headers, json=form
         )

@@ -18,6 +18,7 @@ from . import messages
 from .api import Account, account_from, http_client, signup, unique_email
 from .completions import (
     PROVIDER_MODEL,
+    SERVER_CONNECTION_ERROR,
     ask,
     closed_port_url,
     openai_connections,
@@ -31,7 +32,6 @@ from .targets import Target
 pytestmark = pytest.mark.needs_provider
 
 OPENAI_DISABLED = {"detail": "OpenAI API is disabled"}
-SERVER_CONNECTION_ERROR = {"detail": "Open WebUI: Server Connection Error"}
 SECOND_KEY = "sk-second-connection"
 
 

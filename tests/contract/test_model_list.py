@@ -59,7 +59,14 @@ def make_model(client: httpx.Client, admin: Account) -> Iterator[Callable[..., d
         )
         assert response.status_code == 200, response.text
         made.append(form["id"])
-        return response.json()
+        created = response.json()
+        # The create form's grants are stored with the model, as upstream does.
+        granted = [
+            {key: grant[key] for key in PUBLIC_READ[0]}
+            for grant in created["access_grants"]
+        ]
+        assert granted == form.get("access_grants", [])
+        return created
 
     yield make
     for model_id in made:

@@ -183,8 +183,11 @@ def running_server(
     argv, impl_env, cwd = command(target, port)
     with ExitStack() as stack:
         # API keys are on everywhere, so api-key tests can run; one fresh server
-        # turns them off.
-        env = server_env(port, data_dir, secret, impl_env | {"ENABLE_API_KEYS": "true"})
+        # turns them off. No OpenAI connection unless the target has a provider:
+        # every implementation's default, api.openai.com, would put the network in
+        # the contract.
+        defaults = {"ENABLE_API_KEYS": "true", "ENABLE_OPENAI_API": "false"}
+        env = server_env(port, data_dir, secret, impl_env | defaults)
         database_url = None
         if target.postgres:
             database_url = stack.enter_context(postgres_database())

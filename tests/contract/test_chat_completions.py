@@ -373,12 +373,17 @@ def test_mid_stream_the_chat_holds_an_empty_reply(
         answer = pool.submit(
             client.post, "/api/chat/completions", headers=admin.headers, json=body
         )
-        # 8 tokens 400 ms apart: the stream runs for about 2.8 s.
-        time.sleep(1.2)
-        during = client.get(f"/api/v1/chats/{chat['id']}", headers=admin.headers)
+        # 8 tokens 400 ms apart: the stream runs for about 2.8 s. The first look
+        # that finds the message is well inside it.
+        placeholder = None
+        deadline = time.monotonic() + 2.0
+        while placeholder is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            during = client.get(f"/api/v1/chats/{chat['id']}", headers=admin.headers)
+            placeholder = during.json()["chat"]["history"]["messages"].get(message_id)
         response = answer.result(timeout=30)
     assert response.status_code == 200, response.text
-    placeholder = during.json()["chat"]["history"]["messages"][message_id]
+    assert placeholder is not None
     assert (placeholder["content"], placeholder["done"]) == ("", False)
     assert storage.chat_message(server, chat["id"], message_id)["done"] is True
     after = client.get(f"/api/v1/chats/{chat['id']}", headers=admin.headers).json()

@@ -496,8 +496,14 @@ pub async fn generate_chat_completion(
             constants::MODEL_NOT_FOUND,
         ));
     }
-    let models = provider_models(state).await?;
-    let idx = find(&models, &model_id)
+    // The connection of each model as last gathered; only a model missing from that
+    // list makes the connections be asked again, as upstream does.
+    let mut found = state.models.provider_model(&model_id);
+    if found.is_none() {
+        found = find(&provider_models(state).await?, &model_id).cloned();
+    }
+    let idx = found
+        .as_ref()
         .and_then(|model| model.get("urlIdx"))
         .and_then(Value::as_u64)
         .and_then(|idx| usize::try_from(idx).ok())

@@ -172,6 +172,15 @@ impl ModelCache {
         self.with(|cached| find(&cached.models, model_id).cloned())
     }
 
+    /// The provider model with this id as last gathered, however long ago.
+    #[must_use]
+    pub fn provider_model(&self, model_id: &str) -> Option<Value> {
+        self.with(|cached| {
+            let (_, models) = cached.provider.as_ref()?;
+            find(models, model_id).cloned()
+        })
+    }
+
     /// Whether a list was ever built since the last clear.
     #[must_use]
     pub fn is_empty(&self) -> bool {

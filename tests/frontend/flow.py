@@ -379,6 +379,10 @@ class Flow:
         assert urlsplit(self.page.url).path == "/", self.page.url
 
     def pick_model(self) -> None:
+        self.choose_model()
+        self.screenshot("chat-page-model-picked")
+
+    def choose_model(self) -> None:
         picker = self.page.locator(PICKER).first
         expect(picker).to_be_visible()
         picker.click()
@@ -389,7 +393,6 @@ class Flow:
         option.click()
         expect(option).to_be_hidden()
         expect(picker).to_have_text(self.model)
-        self.screenshot("chat-page-model-picked")
 
     def send_prompt(self) -> None:
         self.page.locator("#chat-input").click()
@@ -404,6 +407,15 @@ class Flow:
         assert UUID.fullmatch(self.result.chat_id), self.page.url
 
     def streamed_reply(self) -> None:
+        self.await_reply()
+        self.screenshot("streamed-reply")
+
+    def workspace_model_reply(self) -> None:
+        self.await_reply()
+        self.screenshot("workspace-model-reply")
+
+    def await_reply(self) -> None:
+        """The reply streams in over Socket.IO, in more than one event, and ends."""
         reply = self.page.locator(ASSISTANT_TEXT).last
         expect(reply).to_have_text(self.result.expected_reply)
         # Done, and every task of the chat (title, tags, follow-ups) finished too.
@@ -431,7 +443,6 @@ class Flow:
             f"the reply came in {self.result.reply_deltas} Socket.IO event(s), "
             "not streamed"
         )
-        self.screenshot("streamed-reply")
 
     def reload(self) -> None:
         self.page.reload(wait_until="domcontentloaded")
@@ -564,9 +575,9 @@ class Flow:
             ("sign out", self.sign_out),
             ("sign in again: the chat page", self.sign_in_again),
             ("a workspace model is added", self.add_workspace_model),
-            ("the workspace model is picked", self.pick_model),
+            ("the workspace model is picked", self.choose_model),
             ("ask the workspace model", self.send_prompt),
-            ("its streamed reply appears", self.streamed_reply),
+            ("its streamed reply appears", self.workspace_model_reply),
         ]
 
     def run(self) -> FlowResult:

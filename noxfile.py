@@ -154,9 +154,15 @@ def serve(session: nox.Session) -> None:
     )
 
 
-# The contract suite's targets in a plain run: each reference backend on SQLite, and on
-# PostgreSQL with Redis (revocation on signout). Interop pairs the two backends.
-DEFAULT_TARGETS = ("python", "python+postgres+redis", "rust", "rust+postgres+redis")
+# The contract suite's targets in a plain run: each reference backend on SQLite alone,
+# and as a real deployment runs it: on PostgreSQL, with Redis (revocation on signout)
+# and a model provider connected (the completion path). Interop pairs the two backends.
+DEFAULT_TARGETS = (
+    "python",
+    "python+postgres+redis+provider",
+    "rust",
+    "rust+postgres+redis+provider",
+)
 BACKEND_DIR = "examples/python-backend"
 # Not `.nox/upstream`: that is the session's own venv, which runs pytest.
 UPSTREAM_VENV = ".nox/open-webui-0.12.4"

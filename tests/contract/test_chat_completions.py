@@ -63,6 +63,8 @@ def test_a_completion_is_the_providers_reply(
     [sent, _direct] = sent_to_provider(server.provider, words)
     assert sent["authorization"] == f"Bearer {PROVIDER_KEY}"
     assert sent["body"] == body
+    # The JSON is answered anew: none of the provider's headers come with it.
+    assert "x-provider-request-id" not in response.headers
 
 
 # --8<-- [end:json]
@@ -94,6 +96,8 @@ def test_a_stream_relays_the_providers_frames(
     assert relayed.text == reply_to(words)
     [sent, _direct] = sent_to_provider(server.provider, words)
     assert sent["body"] == body
+    # The stream keeps the provider's other headers.
+    assert relayed.headers["x-provider-request-id"] == f"req-{sent['n']}"
 
 
 # --8<-- [end:stream]

@@ -69,6 +69,8 @@ def test_a_provider_error_is_passed_on_with_its_retry_after(
     assert response.headers["content-type"] == "application/json"
     assert response.headers["retry-after"] == "7"
     assert response.json() == directed_error(429)
+    # Of the provider's headers, only Retry-After is kept.
+    assert "x-provider-request-id" not in response.headers
 
 
 @pytest.mark.parametrize("path", PATHS)

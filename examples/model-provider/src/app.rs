@@ -9,7 +9,7 @@ use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response, Sse};
 use axum::routing::{get, post};
@@ -25,6 +25,8 @@ use crate::stream;
 
 // Models are listed with a fixed date, so the listing is the same on every run.
 const MODELS_CREATED: u64 = 1_700_000_000;
+const X_PROVIDER_REQUEST_ID: HeaderName =
+    HeaderName::from_static("x-provider-request-id");
 // The largest body read, as axum's own default limit for a body extractor.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
@@ -75,7 +77,15 @@ async fn log_request(
         &body,
     );
     parts.extensions.insert(RequestNumber(n));
-    next.run(Request::from_parts(parts, Body::from(body))).await
+    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    // A header of the provider's own, as OpenAI's `x-request-id` is (a name the
+    // backends do not use themselves), which shows whether a relay passed the
+    // provider's headers on.
+    response.headers_mut().insert(
+        X_PROVIDER_REQUEST_ID,
+        HeaderValue::from_str(&format!("req-{n}")).expect("ascii"),
+    );
+    response
 }
 
 async fn require_key(
@@ -255,6 +265,7 @@ mod tests {
         let response = router(settings(None)).oneshot(chat(body)).await.unwrap();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[RETRY_AFTER], "7");
+        assert_eq!(response.headers()[X_PROVIDER_REQUEST_ID], "req-1");
         let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(text.contains(r#""code":"directed_failure""#), "{text}");

@@ -1164,6 +1164,47 @@ pub async fn insert_turn(
     tx.commit().await.map_err(ChatError::from)?;
     Ok(())
 }
+
+/// The conversation up to `message_id`, root first, as a provider reads it: each
+/// message's role and text (a reply's from its output), replies still empty left out.
+#[must_use]
+pub fn conversation(chat: &Map<String, Value>, message_id: &str) -> Vec<Value> {
+    let Some(messages) = chat
+        .get("history")
+        .and_then(|history| history.get("messages"))
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    let mut chain = Vec::new();
+    let mut seen = HashSet::new();
+    let mut next = Some(message_id.to_owned());
+    while let Some(id) = next.filter(|id| seen.insert(id.clone())) {
+        let Some(message) = messages.get(&id) else {
+            break;
+        };
+        chain.push(message);
+        next = message
+            .get("parentId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+    }
+    chain
+        .into_iter()
+        .rev()
+        .filter_map(|message| {
+            let role = message.get("role")?;
+            let output = output_text(message.get("output"));
+            let content = if role == "assistant" && !output.is_empty() {
+                json!(output)
+            } else {
+                message.get("content").cloned().unwrap_or(Value::Null)
+            };
+            let empty_reply = role == "assistant" && !truthy(&content);
+            (!empty_reply).then(|| json!({"role": role, "content": content}))
+        })
+        .collect()
+}
 // --8<-- [end:chat-turn]
 
 /// `{**stored, **changes}`, with a sent `history` merged into the stored one.
@@ -1615,10 +1656,30 @@ mod tests {
     use serde_json::{Map, Value, json};
 
     use super::{
-        ChatError, all_messages, current_message_id, initial_messages, is_orphan_reply,
-        last_descendant, link_children, merge_history, newest_leaf, output_text,
-        put_in_history, repair_current_id, updated_document,
+        ChatError, all_messages, conversation, current_message_id, initial_messages,
+        is_orphan_reply, last_descendant, link_children, merge_history, newest_leaf,
+        output_text, put_in_history, repair_current_id, updated_document,
     };
+
+    #[test]
+    fn a_conversation_is_rebuilt_from_the_chat_root_first() {
+        let chat = object(json!({"history": {"messages": {
+            "u1": {"role": "user", "content": "hi", "parentId": null, "files": []},
+            "a1": {"role": "assistant", "content": "", "parentId": "u1",
+                   "output": [{"type": "message", "content": [{"text": "hello"}]}]},
+            "u2": {"role": "user", "content": "more", "parentId": "a1"},
+            "a2": {"role": "assistant", "content": "", "parentId": "u2"},
+        }}}));
+        assert_eq!(
+            conversation(&chat, "u2"),
+            [
+                json!({"role": "user", "content": "hi"}),
+                json!({"role": "assistant", "content": "hello"}),
+                json!({"role": "user", "content": "more"}),
+            ]
+        );
+        assert!(conversation(&chat, "gone").is_empty());
+    }
 
     #[test]
     fn the_output_text_joins_its_message_items() {

@@ -204,6 +204,13 @@ async fn chat_completion(
     // Upstream sends a chat without messages as an empty one.
     let mut payload = Map::from_iter([("messages".to_owned(), json!([]))]);
     payload.extend(form);
+    if let Some(target) = &target {
+        if let Some(messages) =
+            stored_conversation(&state, target, payload.get("messages")).await?
+        {
+            payload.insert("messages".into(), messages);
+        }
+    }
     apply_params(params, &mut payload);
     let relayed = relayed(&state, &user, payload, target.as_ref()).await?;
     match (relayed, target) {
@@ -227,9 +234,12 @@ async fn chat_completion(
 
 // --8<-- [start:save-message]
 /// Where a reply goes: a chat and the id of its assistant message.
+#[allow(clippy::struct_field_names, reason = "the ids of upstream's request")]
 struct Target {
     chat_id: String,
     message_id: String,
+    /// The user message the reply answers, when the request sent one.
+    user_message_id: Option<String>,
 }
 
 /// With `chat_id` and a message `id`, where the reply goes. The chat must be the
@@ -277,10 +287,40 @@ async fn chat_target(
         model_id,
     )
     .await?;
+    let user_message_id = user_message
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     Ok(Some(Target {
         chat_id,
         message_id,
+        user_message_id,
     }))
+}
+
+/// The conversation a saved chat's reply answers, as the chat stores it: upstream
+/// rebuilds the messages from the chat, not from the request, keeping only the
+/// request's system prompt. `None` when there is nothing stored to rebuild from.
+async fn stored_conversation(
+    state: &AppState,
+    target: &Target,
+    sent: Option<&Value>,
+) -> Result<Option<Value>, ApiError> {
+    let Some(user_message_id) = &target.user_message_id else {
+        return Ok(None);
+    };
+    let Some(chat) = chats::get_chat(&state.db, &target.chat_id).await? else {
+        return Ok(None);
+    };
+    let chain = chats::conversation(&chat.chat, user_message_id);
+    if chain.is_empty() {
+        return Ok(None);
+    }
+    let system = sent
+        .and_then(Value::as_array)
+        .and_then(|messages| messages.first())
+        .filter(|first| first.get("role") == Some(&json!("system")));
+    Ok(Some(system.into_iter().cloned().chain(chain).collect()))
 }
 
 /// Chats whose id starts so live in the browser only.

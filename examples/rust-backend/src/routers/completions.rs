@@ -151,6 +151,36 @@ async fn checked_model(
     Ok((model, row))
 }
 
+/// The parameters a completion runs with: the admin's and the model's under the
+/// request's own, with the model's menus picked. A model that decides whether it
+/// streams (`stream_response`) overrides the request's `stream`.
+async fn completion_params(
+    state: &AppState,
+    row: Option<&workspace::Model>,
+    form: &mut Map<String, Value>,
+    model_id: &str,
+) -> Result<Map<String, Value>, ApiError> {
+    let params = model_params(state, row).await?;
+    if let Some(stream) = params
+        .get("stream_response")
+        .filter(|value| !value.is_null())
+    {
+        form.insert("stream".into(), stream.clone());
+    }
+    let (requested, picks) = requested_params(form)?;
+    let controls = row
+        .and_then(|row| {
+            row.params
+                .as_ref()?
+                .get("model_controls")?
+                .as_object()
+                .cloned()
+        })
+        .unwrap_or_default();
+    let choices = picks.get(model_id).cloned().unwrap_or_else(|| json!({}));
+    apply_model_controls(merge_params(&params, &requested), &controls, &choices)
+}
+
 /// `POST /api/chat/completions` without a `session_id`: the model checked, its
 /// settings merged into the request, and the request relayed. The reply streams
 /// back as the provider's events, or comes back as its JSON; with a `chat_id` and a
@@ -167,27 +197,7 @@ async fn chat_completion(
         .unwrap_or_default()
         .to_owned();
     let (model, row) = checked_model(&state, &user, &model_id).await?;
-    let mut params = model_params(&state, row.as_ref()).await?;
-    if let Some(stream) = params
-        .get("stream_response")
-        .filter(|value| !value.is_null())
-    {
-        form.insert("stream".into(), stream.clone());
-    }
-    let (requested, picks) = requested_params(&form)?;
-    let controls = row
-        .as_ref()
-        .and_then(|row| {
-            row.params
-                .as_ref()?
-                .get("model_controls")?
-                .as_object()
-                .cloned()
-        })
-        .unwrap_or_default();
-    let choices = picks.get(&model_id).cloned().unwrap_or_else(|| json!({}));
-    params =
-        apply_model_controls(merge_params(&params, &requested), &controls, &choices)?;
+    let params = completion_params(&state, row.as_ref(), &mut form, &model_id).await?;
     let wants_usage = model
         .pointer("/info/meta/capabilities/usage")
         .is_some_and(truthy);

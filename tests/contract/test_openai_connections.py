@@ -8,6 +8,7 @@ which wants a key. Tests that change the connections restore them afterwards.
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -346,7 +347,12 @@ def test_the_stored_config_wins_over_the_environment_after_a_restart(
     target: Target, secret: str, tmp_path: Path
 ) -> None:
     """The environment seeds the stored connections on the first start only; an
-    admin's change is what the next start uses, whatever the environment says then."""
+    admin's change is what the next start uses, whatever the environment says then.
+
+    Both starts use SQLite in one data directory, whatever the target's database: a
+    PostgreSQL target gets a fresh database per start.
+    """
+    target = replace(target, postgres=False, redis=False)
     data_dir = tmp_path / "data"
     changed = {
         "ENABLE_OPENAI_API": True,

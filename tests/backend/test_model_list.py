@@ -1,7 +1,6 @@
-"""The model list: connections gathered and merged, workspace models, access, order."""
+"""The model list: connections gathered and merged, workspace models, order."""
 
 import asyncio
-from types import SimpleNamespace
 
 import httpx
 
@@ -9,29 +8,28 @@ from reference_backend.utils.models import (
     Connection,
     connection_models,
     listed,
-    may_use,
     merge_connections,
     merge_workspace,
     one_key_per_url,
+    unique,
 )
 
-ADMIN = SimpleNamespace(id="admin", role="admin")
-ALICE = SimpleNamespace(id="alice", role="user")
 
-
-def row(model_id, user_id="alice", base=None, name=None, active=True):
-    return SimpleNamespace(
-        id=model_id,
-        user_id=user_id,
-        base_model_id=base,
-        name=name or model_id,
-        params={},
-        meta={},
-        is_active=active,
-        created_at=1,
-        updated_at=1,
-        version_id=None,
-    )
+def row(model_id, base=None, name=None, active=True):
+    """A `model` row as the API returns it."""
+    return {
+        "id": model_id,
+        "user_id": "alice",
+        "base_model_id": base,
+        "name": name or model_id,
+        "params": {"system": "private"},
+        "meta": {},
+        "access_grants": [],
+        "is_active": active,
+        "created_at": 1,
+        "updated_at": 1,
+        "version_id": None,
+    }
 
 
 def test_keys_are_padded_or_cut_to_one_per_url():
@@ -109,40 +107,21 @@ def test_workspace_rows_rename_hide_or_add_models():
     ]
     assert models[1]["preset"] is True
     assert models[1]["info"]["base_model_id"] == "m"
+    # The system prompt stays private: the list shows every user the entries.
+    assert [model["info"]["params"] for model in models] == [{}, {}]
 
 
-def test_users_see_their_own_models_and_admins_all_in_the_set_order():
+def test_the_set_order_comes_first_then_names():
     models = [
         {"id": "b", "name": "B"},
         {"id": "a", "name": "A", "info": {"user_id": "alice", "meta": {}}},
         {"id": "c", "name": "C", "tags": ["x", {"name": "x"}]},
     ]
-    assert [model["id"] for model in listed(models, ALICE, None)] == ["a"]
-    ordered = listed(models, ADMIN, ["c"])
+    ordered = listed(models, ["c"])
     assert [model["id"] for model in ordered] == ["c", "a", "b"]
     assert ordered[0]["tags"] == [{"name": "x"}]
 
 
 def test_the_last_model_with_an_id_is_the_one_listed():
     models = [{"id": "m", "name": "first"}, {"id": "m", "name": "second"}]
-    assert [model["name"] for model in listed(models, ADMIN, None)] == ["second"]
-
-
-class Rows:
-    """Just enough of a session for `may_use`: rows by id."""
-
-    def __init__(self, *rows):
-        self.rows = {each.id: each for each in rows}
-
-    def get(self, _table, model_id):
-        return self.rows.get(model_id)
-
-
-def test_users_need_their_own_model_all_the_way_down():
-    own_base = row("base")
-    db = Rows(own_base, row("theirs", user_id="bob"))
-    assert may_use(db, ALICE, row("preset", base="base"))
-    assert not may_use(db, ALICE, row("preset", base="theirs"))
-    assert not may_use(db, ALICE, row("preset", base="unregistered"))
-    assert not may_use(db, ALICE, None)
-    assert may_use(db, ADMIN, None)
+    assert [model["name"] for model in unique(models)] == ["second"]

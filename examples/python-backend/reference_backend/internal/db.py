@@ -99,6 +99,7 @@ def create_tables(engine: Engine) -> None:
     """Create the slice's missing tables and indexes; existing ones stay as they are."""
     # Importing the model modules registers their tables on Base.metadata.
     from reference_backend.models import (  # noqa: F401
+        access_grants,
         auths,
         chats,
         config,

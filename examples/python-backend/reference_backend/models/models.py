@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     String,
     Text,
     cast,
@@ -36,11 +37,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from reference_backend.internal.db import Base, JSONField, one_page
-from reference_backend.models import model_history
+from reference_backend.models import access_grants, model_history
 from reference_backend.models.users import User
 from reference_backend.utils.misc import SanitizedForm
 from reference_backend.utils.validate import validate_image_url
 
+RESOURCE = "model"  # the `resource_type` of a model's grants
 MODELS_PER_PAGE = 30
 MAX_ID_LENGTH = 256
 FILE_URL = re.compile(
@@ -196,8 +198,7 @@ class ModelModel(BaseModel):
     name: str
     params: ModelParams
     meta: ModelMeta
-    # Sharing rules live in upstream's `access_grant` table, which this backend
-    # does not keep: every model is private to its owner and the admins.
+    # The rows of `access_grant` on this model, filled in by `to_response`.
     access_grants: list[dict] = Field(default_factory=list)
     is_active: bool
     updated_at: int
@@ -213,7 +214,8 @@ class ModelForm(SanitizedForm):
     name: str
     meta: ModelMeta
     params: ModelParams
-    # Accepted for compatibility and ignored: see `ModelModel.access_grants`.
+    # Stored when the model is created; an update leaves the grants as they are,
+    # as upstream's does (Open WebUI changes them through its own access route).
     access_grants: list[dict] | None = None
     is_active: bool = True
 
@@ -260,13 +262,25 @@ def get_model(db: Session, model_id: str) -> Model | None:
     return db.get(Model, model_id)
 
 
-def to_response(model: Model) -> dict:
-    return ModelModel.model_validate(model).model_dump()
+def to_responses(db: Session, models: list[Model]) -> list[dict]:
+    """The models as the API returns them, each with its grants (one query for all)."""
+    grants = access_grants.grants_of(db, RESOURCE, [model.id for model in models])
+    return [
+        ModelModel.model_validate(model).model_dump()
+        | {"access_grants": grants[model.id]}
+        for model in models
+    ]
+
+
+def to_response(db: Session, model: Model) -> dict:
+    [response] = to_responses(db, [model])
+    return response
 
 
 # --8<-- [start:insert]
 def insert_model(db: Session, form: ModelForm, user_id: str) -> Model:
-    """Store the model with its first history entry, which it then runs."""
+    """Store the model with its first history entry, which it then runs, and the
+    form's grants, which the caller has already narrowed to those it may give."""
     data = model_data(form)
     now = int(time.time())
     version = model_history.add_entry(
@@ -276,6 +290,9 @@ def insert_model(db: Session, form: ModelForm, user_id: str) -> Model:
         **data, user_id=user_id, version_id=version, created_at=now, updated_at=now
     )
     db.add(model)
+    access_grants.replace_grants(
+        db, RESOURCE, form.id, access_grants.normalize(form.access_grants)
+    )
     db.commit()
     return model
 
@@ -325,7 +342,8 @@ def toggle_model(db: Session, model: Model) -> None:
 
 
 def delete_model(db: Session, model: Model) -> None:
-    """The model and its history; nothing else refers to it."""
+    """The model, its history and its grants; nothing else refers to it."""
+    access_grants.delete_grants(db, RESOURCE, [model.id])
     db.execute(
         delete(model_history.ModelHistory).where(
             model_history.ModelHistory.model_id == model.id
@@ -345,7 +363,7 @@ def search_models(
     db: Session,
     *,
     user_id: str,
-    everything: bool,
+    readable: ColumnElement[bool] | None,
     query: str | None,
     view_option: str | None,
     tag: str | None,
@@ -355,8 +373,9 @@ def search_models(
 ) -> tuple[list[tuple[Model, User | None]], int]:
     """One page of presets (models with a base model) with their owners, and the total.
 
-    `everything` is for admins; others see only their own models. As upstream
-    does, a request with any filter keeps the database's order unless it sorts.
+    `readable` keeps the rows the caller may read; None (an admin) keeps all. As
+    upstream does, a request with any filter keeps the database's order unless it
+    sorts.
     """
     statement = (
         select(Model, User)
@@ -378,11 +397,13 @@ def search_models(
         statement = statement.where(Model.user_id == user_id)
     elif view_option == "shared":
         statement = statement.where(Model.user_id != user_id)
-    if not everything:
-        statement = statement.where(Model.user_id == user_id)
+    if readable is not None:
+        statement = statement.where(readable)
     if tag:
         statement = statement.where(tag_filter(db, tag))
-    filtered = not everything or any((query, view_option, tag, order_by, direction))
+    filtered = readable is not None or any(
+        (query, view_option, tag, order_by, direction)
+    )
     if order_by in SORT_COLUMNS:
         column = getattr(Model, order_by)
         statement = statement.order_by(

@@ -25,8 +25,9 @@ from reference_backend.models.chat_messages import normalize_usage
 from reference_backend.models.models import Model, get_model
 from reference_backend.models.users import UserModel
 from reference_backend.routers import openai
+from reference_backend.utils.access_control import may_use
 from reference_backend.utils.auth import ProviderUser
-from reference_backend.utils.models import all_models, may_use
+from reference_backend.utils.models import all_models
 from reference_backend.utils.payload import (
     apply_model_controls,
     apply_params,

@@ -19,21 +19,22 @@ from reference_backend.models.models import (
     ModelParams,
 )
 from reference_backend.models.users import User, UserModel
+from reference_backend.utils import access_control
 from reference_backend.utils.auth import (
     AdminUser,
     ProviderUser,
     VerifiedUser,
     user_may,
 )
-from reference_backend.utils.models import all_models, listed, provider_models
+from reference_backend.utils.models import (
+    all_models,
+    listed,
+    provider_models,
+    unique,
+)
 
 router = APIRouter()
 openai_router = APIRouter()
-
-
-def can_write(user: UserModel, model: Model) -> bool:
-    """Owners and admins; upstream's write grants are not kept here."""
-    return user.role == "admin" or model.user_id == user.id
 
 
 def owner_response(owner: User | None) -> dict | None:
@@ -86,11 +87,12 @@ def list_models(
     direction: str | None = None,
     page: int | None = 1,
 ) -> dict:
-    """30 presets a page, with their owner and whether the caller may edit them."""
+    """30 presets a page of those the caller may read, with their owner and whether
+    the caller may edit them (a read-only caller does not see their params)."""
     rows, total = workspace.search_models(
         db,
         user_id=user.id,
-        everything=user.role == "admin",
+        readable=access_control.readable(db, user),
         query=query,
         view_option=view_option,
         tag=tag,
@@ -98,12 +100,19 @@ def list_models(
         direction=direction,
         page=max(1, page or 1),
     )
+    models = [model for model, _owner in rows]
+    writable = access_control.granted_ids(
+        db, user, [model.id for model in models], "write"
+    )
     items = []
-    for model, owner in rows:
-        item = workspace.to_response(model)
+    for item, (model, owner) in zip(
+        workspace.to_responses(db, models), rows, strict=True
+    ):
         # Images can be large data URIs; the UI fetches them from their own route.
         item["meta"].pop("profile_image_url", None)
-        write_access = can_write(user, model)
+        write_access = (
+            user.role == "admin" or model.user_id == user.id or model.id in writable
+        )
         if not write_access:
             item["params"] = {}
         items.append(
@@ -132,7 +141,8 @@ def create_model(form: ModelForm, user: VerifiedUser, db: Db) -> dict:
     check_knowledge(form, user)
     check_background(form.meta.background_image_url)
     check_avatar(form.meta.voice_avatar)
-    return workspace.to_response(workspace.insert_model(db, form, user.id))
+    form.access_grants = access_control.allowed_grants(db, user, form.access_grants)
+    return workspace.to_response(db, workspace.insert_model(db, form, user.id))
 
 
 # --8<-- [end:create]
@@ -140,19 +150,26 @@ def create_model(form: ModelForm, user: VerifiedUser, db: Db) -> dict:
 
 @router.get("/model")
 def get_model(id: str, user: VerifiedUser, db: Db) -> dict:
+    """The model for a caller who may read it; its params only if they may edit it."""
     model = get_or_fail(db, id, 404)
-    if not can_write(user, model):
+    write_access = access_control.may_write(db, user, model)
+    if not write_access and model.id not in access_control.granted_ids(
+        db, user, [model.id], "read"
+    ):
         raise HTTPException(401, constants.ACCESS_PROHIBITED)
-    return {**workspace.to_response(model), "user": None, "write_access": True}
+    item = workspace.to_response(db, model)
+    if not write_access:
+        item["params"] = {}
+    return {**item, "user": None, "write_access": write_access}
 
 
 @router.post("/model/toggle")
 def toggle_model(id: str, user: VerifiedUser, db: Db) -> dict:
     model = get_or_fail(db, id, 401)
-    if not can_write(user, model):
+    if not access_control.may_write(db, user, model):
         raise HTTPException(401, constants.UNAUTHORIZED)
     workspace.toggle_model(db, model)
-    return workspace.to_response(model)
+    return workspace.to_response(db, model)
 
 
 # --8<-- [start:update]
@@ -164,7 +181,7 @@ def update_model(form: ModelForm, user: VerifiedUser, db: Db) -> dict:
     form does not mention keep their stored values.
     """
     model = get_or_fail(db, form.id, 401)
-    if not can_write(user, model):
+    if not access_control.may_write(db, user, model):
         raise HTTPException(400, constants.ACCESS_PROHIBITED)
     check_knowledge(form, user)
     if "base_model_id" not in form.model_fields_set:
@@ -185,7 +202,7 @@ def update_model(form: ModelForm, user: VerifiedUser, db: Db) -> dict:
         ).model_controls
     if not workspace.update_model(db, model, form, user.id):
         raise HTTPException(409, {"code": "version_conflict"})
-    return workspace.to_response(model)
+    return workspace.to_response(db, model)
 
 
 # --8<-- [end:update]
@@ -194,7 +211,7 @@ def update_model(form: ModelForm, user: VerifiedUser, db: Db) -> dict:
 @router.post("/model/delete")
 def delete_model(form: ModelIdForm, user: VerifiedUser, db: Db) -> bool:
     model = get_or_fail(db, form.id, 401)
-    if not can_write(user, model):
+    if not access_control.may_write(db, user, model):
         raise HTTPException(401, constants.UNAUTHORIZED)
     workspace.delete_model(db, model)
     return True
@@ -209,8 +226,9 @@ async def list_chat_models(
     """The models a chat can use, as `{"data": [...]}`: the connections' models,
     then workspace models, as `user` may see them, in the admin's order."""
     models = await all_models(request, user, refresh=refresh)
+    models = await in_session(request, access_control.visible, user, unique(models))
     order = await in_session(request, config.get, "ui.model_order_list")
-    return {"data": listed(models, user, order)}
+    return {"data": listed(models, order)}
 
 
 # --8<-- [end:openai-list]

@@ -22,12 +22,12 @@ from reference_backend.internal.deps import Db, in_session
 from reference_backend.models import config
 from reference_backend.models.models import Model, get_model
 from reference_backend.models.users import UserModel
+from reference_backend.utils.access_control import may_use
 from reference_backend.utils.auth import AdminUser, ProviderUser
 from reference_backend.utils.models import (
     NOT_CHAT_MODELS,
     OPENAI_HOST,
     Connection,
-    may_use,
     one_key_per_url,
     provider_models,
     read_connections,

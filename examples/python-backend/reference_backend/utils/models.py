@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from reference_backend.internal.deps import in_session
 from reference_backend.models import config
-from reference_backend.models.models import Model, get_model, normalize_tags
-from reference_backend.models.models import to_response as model_info
+from reference_backend.models.models import Model, normalize_tags, to_responses
 from reference_backend.models.users import UserModel
 
 OPENAI_HOST = "api.openai.com"
@@ -218,16 +217,14 @@ def public_params(params: dict) -> dict:
     return public
 
 
-def workspace_entry(row: Model, base: dict | None) -> dict:
+def workspace_entry(info: dict, base: dict | None) -> dict:
     """A workspace model (one with a base model) as the list shows it."""
     base = base or {}
-    info = model_info(row)
-    info["params"] = public_params(info["params"])
     return {
-        "id": row.id,
-        "name": row.name,
+        "id": info["id"],
+        "name": info["name"],
         "object": "model",
-        "created": row.created_at,
+        "created": info["created_at"],
         "owned_by": base.get("owned_by", "openai"),
         "connection_type": base.get("connection_type"),
         "preset": True,
@@ -236,25 +233,25 @@ def workspace_entry(row: Model, base: dict | None) -> dict:
     }
 
 
-def merge_workspace(base_models: list[dict], rows: list[Model]) -> list[dict]:
-    """Apply the `model` rows: a row without a base model renames and describes the
-    provider model of the same id (or hides it when inactive); an active row with
-    a base model is listed on its own, after the provider models."""
+def merge_workspace(base_models: list[dict], rows: list[dict]) -> list[dict]:
+    """Apply the `model` rows (as the API returns them): a row without a base model
+    renames and describes the provider model of the same id (or hides it when
+    inactive); an active row with a base model is listed on its own, after the
+    provider models. Their params are cut to what every user may see."""
     models = [dict(model) for model in base_models]
     by_id = {model["id"]: model for model in models}
     for row in rows:
-        if row.base_model_id is None:
-            model = by_id.get(row.id)
+        info = row | {"params": public_params(row["params"])}
+        if row["base_model_id"] is None:
+            model = by_id.get(row["id"])
             if model is None:
                 continue
-            if not row.is_active:
+            if not row["is_active"]:
                 models = [each for each in models if each is not model]
                 continue
-            info = model_info(row)
-            info["params"] = public_params(info["params"])
-            model |= {"name": row.name, "info": info}
-        elif row.is_active and row.id not in by_id:
-            models.append(workspace_entry(row, by_id.get(row.base_model_id)))
+            model |= {"name": row["name"], "info": info}
+        elif row["is_active"] and row["id"] not in by_id:
+            models.append(workspace_entry(info, by_id.get(row["base_model_id"])))
     return models
 
 
@@ -278,10 +275,10 @@ def apply_defaults(models: list[dict], metadata: dict, params: dict) -> None:
         model |= {"actions": [], "filters": []}
 
 
-def workspace_rows(db: Session) -> tuple[list[Model], dict, dict]:
+def workspace_rows(db: Session) -> tuple[list[dict], dict, dict]:
     defaults = config.get_many(db, "models.default_metadata", "models.default_params")
     return (
-        list(db.scalars(select(Model))),
+        to_responses(db, list(db.scalars(select(Model)))),
         defaults["models.default_metadata"] or {},
         defaults["models.default_params"] or {},
     )
@@ -311,46 +308,17 @@ async def all_models(
 # --8<-- [end:all-models]
 
 
-# --8<-- [start:access]
-def may_use(db: Session, user: UserModel, row: Model | None) -> bool:
-    """Whether `user` may chat with the model of `row`.
-
-    Admins may use every model. Anyone else needs a `model` row they own, and must
-    own each base model along its chain, whose rows must exist: sharing grants live
-    in upstream's `access_grant` table, which this backend does not keep.
-    """
-    if user.role == "admin":
-        return True
-    seen: set[str] = set()
-    while row is not None and row.id not in seen:
-        if row.user_id != user.id:
-            return False
-        seen.add(row.id)
-        if row.base_model_id is None or row.base_model_id in seen:
-            return True
-        row = get_model(db, row.base_model_id)
-    return False
-
-
-def visible(models: list[dict], user: UserModel) -> list[dict]:
-    """The models `user` sees in the list: admins all; others those they own."""
-    if user.role == "admin":
-        return models
-    return [
-        model for model in models if (model.get("info") or {}).get("user_id") == user.id
-    ]
-
-
-# --8<-- [end:access]
-
-
 # --8<-- [start:order]
-def listed(models: list[dict], user: UserModel, order: list[str] | None) -> list[dict]:
-    """`GET /api/models`: one entry per id (the last wins, as chats resolve it),
-    what `user` may see, without avatars, tags merged, in the admin's order."""
-    unique = list({model["id"]: model for model in models}.values())
+def unique(models: list[dict]) -> list[dict]:
+    """One entry per id: the last, as chats resolve it."""
+    return list({model["id"]: model for model in models}.values())
+
+
+def listed(models: list[dict], order: list[str] | None) -> list[dict]:
+    """`GET /api/models`: the entries without avatars, tags merged, in the admin's
+    order."""
     shown = []
-    for model in visible(unique, user):
+    for model in models:
         info = model.get("info") if isinstance(model.get("info"), dict) else {}
         meta = info.get("meta") if isinstance(info.get("meta"), dict) else {}
         meta.pop("profile_image_url", None)

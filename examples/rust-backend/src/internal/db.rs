@@ -11,7 +11,8 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{Any, AnyArguments, AnyPoolOptions, install_default_drivers};
+use sqlx::query::Query;
 use sqlx::{AnyPool, Executor};
 
 // --8<-- [start:session]
@@ -124,6 +125,32 @@ pub fn one_page(page: i64, size: i64) -> (i64, i64) {
 }
 // --8<-- [end:one-page]
 
+// --8<-- [start:binds]
+/// The text values a statement built piece by piece binds, numbered as they are added.
+#[derive(Debug, Default)]
+pub struct Binds(pub Vec<String>);
+
+impl Binds {
+    /// Bind `value`; its placeholder.
+    pub fn add(&mut self, value: impl Into<String>) -> String {
+        self.0.push(value.into());
+        format!("${}", self.0.len())
+    }
+
+    /// Bind each of `values`; their placeholders, comma-separated, for `IN (…)`.
+    pub fn list<'v>(&mut self, values: impl IntoIterator<Item = &'v str>) -> String {
+        let placeholders: Vec<String> =
+            values.into_iter().map(|value| self.add(value)).collect();
+        placeholders.join(", ")
+    }
+
+    /// `sql` with every value bound, in order.
+    pub fn query<'q>(&'q self, sql: &'q str) -> Query<'q, Any, AnyArguments<'q>> {
+        self.0.iter().fold(sqlx::query(sql), Query::bind)
+    }
+}
+// --8<-- [end:binds]
+
 /// A table of the slice: its name and the statements that create it and its indexes.
 pub struct Table {
     /// The table's name, unquoted.
@@ -138,25 +165,12 @@ pub struct Table {
 /// # Errors
 /// A statement failed; the tables created before it stay.
 pub async fn create_tables(db: &Db, tables: &[&Table]) -> Result<(), sqlx::Error> {
-    let exists = match db.dialect {
-        Dialect::Sqlite => {
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
-        }
-        Dialect::Postgres => {
-            "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = $1"
-        }
-    };
     let true_literal = match db.dialect {
         Dialect::Sqlite => "1",
         Dialect::Postgres => "true",
     };
     for table in tables {
-        let count: i64 = sqlx::query_scalar(exists)
-            .bind(table.name)
-            .fetch_one(&db.pool)
-            .await?;
-        if count > 0 {
+        if table_exists(db, table.name).await? {
             continue;
         }
         let mut tx = db.pool.begin().await?;
@@ -169,6 +183,27 @@ pub async fn create_tables(db: &Db, tables: &[&Table]) -> Result<(), sqlx::Error
     Ok(())
 }
 // --8<-- [end:create-tables]
+
+/// Whether the database has the table `name` (unquoted).
+///
+/// # Errors
+/// The database failed.
+pub async fn table_exists(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
+    let exists = match db.dialect {
+        Dialect::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+        }
+        Dialect::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = $1"
+        }
+    };
+    let count: i64 = sqlx::query_scalar(exists)
+        .bind(name)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(count > 0)
+}
 
 // --8<-- [start:tests]
 #[cfg(test)]

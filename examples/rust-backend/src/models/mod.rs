@@ -1,10 +1,12 @@
 //! Upstream's tables of this slice and the payloads built from them, as
 //! `reference_backend/models/`.
 
+pub mod access_grants;
 pub mod auths;
 pub mod chat_messages;
 pub mod chats;
 pub mod config;
+pub mod groups;
 pub mod model_history;
 #[allow(clippy::module_inception, reason = "the Python twin's name")]
 pub mod models;
@@ -14,7 +16,7 @@ pub mod users;
 use crate::internal::db::Table;
 
 /// Every table of the slice, parents before the tables that point at them.
-pub const TABLES: [&Table; 9] = [
+pub const TABLES: [&Table; 10] = [
     &auths::TABLE,
     &chats::TABLE,
     &config::TABLE,
@@ -24,4 +26,5 @@ pub const TABLES: [&Table; 9] = [
     &users::API_KEY_TABLE,
     &chat_messages::TABLE,
     &shared_chats::TABLE,
+    &access_grants::TABLE,
 ];

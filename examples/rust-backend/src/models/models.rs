@@ -21,7 +21,12 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::errors::{ApiError, ValidationIssue};
-use crate::internal::db::{Db, Dialect, Table, from_json_text, json_text, one_page};
+use crate::internal::db::{
+    Binds, Db, Dialect, Table, from_json_text, json_text, one_page,
+};
+use crate::models::access_grants::{
+    AccessGrant, Grant, Principal, delete_grants, granted, grants_of, replace_grants,
+};
 use crate::models::model_history;
 use crate::utils::misc::{json_safe, now};
 use crate::utils::validate::validate_image_url;
@@ -35,6 +40,8 @@ static FILE_URL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the file URL pattern compiles")
 });
 const SORT_COLUMNS: [&str; 3] = ["name", "created_at", "updated_at"];
+/// The `resource_type` of a model's rows in `access_grant`.
+pub const RESOURCE: &str = "model";
 
 // --8<-- [start:table]
 /// `model`: `params` and `meta` are JSON kept in TEXT columns.
@@ -661,9 +668,8 @@ pub struct ModelModel {
     pub params: ModelParams,
     /// Validated, with their defaults.
     pub meta: ModelMeta,
-    /// Always empty: sharing rules live in upstream's `access_grant` table, which this
-    /// backend does not keep, so every model is private to its owner and the admins.
-    pub access_grants: Vec<Value>,
+    /// Who else may read or change it, from upstream's `access_grant` table.
+    pub access_grants: Vec<AccessGrant>,
     /// Whether chats may use the model.
     pub is_active: bool,
     /// Seconds since the epoch.
@@ -689,8 +695,10 @@ pub struct ModelForm {
     pub params: ModelParams,
     /// Whether chats may use the model.
     pub is_active: bool,
-    /// The fields the body named; `access_grants` is accepted for compatibility
-    /// and ignored, so it is not kept.
+    /// Who else may use the model, as sent; stored (normalised) on create only, as
+    /// upstream's update leaves a model's grants as they are.
+    pub access_grants: Vec<Value>,
+    /// The fields the body named.
     pub fields_set: BTreeSet<&'static str>,
 }
 
@@ -729,17 +737,16 @@ impl ModelForm {
             validation.required(object, "params", &loc, |validation, params, loc| {
                 ModelParams::validate(validation, params, &loc)
             });
-        validation.optional(
+        let access_grants = validation.optional(
             object,
             "access_grants",
             &loc,
             |validation, grants, loc| {
-                for (index, grant) in
-                    validation.list(grants, loc.clone())?.iter().enumerate()
-                {
+                let grants = validation.list(grants, loc.clone())?;
+                for (index, grant) in grants.iter().enumerate() {
                     validation.dict(grant, at(&loc, index));
                 }
-                Some(())
+                Some(grants.clone())
             },
         );
         let is_active = object
@@ -753,6 +760,7 @@ impl ModelForm {
             meta,
             params,
             is_active,
+            access_grants: access_grants.unwrap_or_default(),
             fields_set: fields_set(object, &FORM_FIELDS),
         };
         validation.finish(form).map_err(ApiError::Validation)
@@ -901,12 +909,16 @@ pub async fn get_all_models(db: &Db) -> Result<Vec<Model>, sqlx::Error> {
     rows.iter().map(Model::from_row).collect()
 }
 
-/// The row as the API returns it, its JSON validated with the forms' rules.
+/// The row with its grants as the API returns it, its JSON validated with the forms'
+/// rules.
 ///
 /// # Errors
 /// A 500 when the row does not validate: a column the API requires is empty, or the
 /// stored JSON breaks the forms' rules.
-pub fn to_response(model: &Model) -> Result<ModelModel, ApiError> {
+pub fn to_response(
+    model: &Model,
+    access_grants: Vec<AccessGrant>,
+) -> Result<ModelModel, ApiError> {
     Ok(ModelModel {
         version_id: model.version_id.clone(),
         id: model.id.clone(),
@@ -917,11 +929,20 @@ pub fn to_response(model: &Model) -> Result<ModelModel, ApiError> {
             model.params.as_ref().unwrap_or(&Value::Null),
         )?,
         meta: ModelMeta::from_stored(model.meta.as_ref().unwrap_or(&Value::Null))?,
-        access_grants: Vec::new(),
+        access_grants,
         is_active: model.is_active,
         updated_at: required(model.updated_at)?,
         created_at: required(model.created_at)?,
     })
+}
+
+/// One row as the API returns it, its grants read with it.
+///
+/// # Errors
+/// The database failed, or the row does not validate (a 500).
+pub async fn model_response(db: &Db, model: &Model) -> Result<ModelModel, ApiError> {
+    let mut grants = grants_of(db, RESOURCE, &[&model.id]).await?;
+    to_response(model, grants.remove(&model.id).unwrap_or_default())
 }
 
 /// A column the API requires, which a row written by hand may lack.
@@ -930,7 +951,8 @@ fn required<T>(value: Option<T>) -> Result<T, ApiError> {
 }
 
 // --8<-- [start:insert]
-/// Store the model with its first history entry, which it then runs.
+/// Store the model with its first history entry, which it then runs, and `grants`
+/// as its only grants.
 ///
 /// # Errors
 /// The database failed; nothing was stored.
@@ -938,6 +960,7 @@ pub async fn insert_model(
     db: &Db,
     form: &ModelForm,
     user_id: &str,
+    grants: &[Grant],
 ) -> Result<Model, sqlx::Error> {
     let data = model_data(form);
     let now = now();
@@ -979,6 +1002,7 @@ pub async fn insert_model(
     .bind(&model.version_id)
     .execute(&mut *tx)
     .await?;
+    replace_grants(&mut tx, RESOURCE, &model.id, grants).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -1091,12 +1115,13 @@ pub async fn toggle_model(db: &Db, model: &mut Model) -> Result<(), sqlx::Error>
     Ok(())
 }
 
-/// The model and its history; nothing else refers to it.
+/// The model, its grants and its history; nothing else refers to it.
 ///
 /// # Errors
 /// The database failed; nothing was removed.
 pub async fn delete_model(db: &Db, model: &Model) -> Result<(), sqlx::Error> {
     let mut tx = db.pool.begin().await?;
+    delete_grants(&mut tx, RESOURCE, &[&model.id]).await?;
     for sql in [
         "DELETE FROM model_history WHERE model_id = $1",
         "DELETE FROM model WHERE id = $1",
@@ -1125,25 +1150,14 @@ pub fn json_spellings(value: &str) -> BTreeSet<String> {
     BTreeSet::from([raw.to_owned(), ascii])
 }
 
-/// The values a statement built piece by piece binds, numbered as they are added.
-#[derive(Debug, Default)]
-struct Binds(Vec<String>);
-
-impl Binds {
-    /// Bind `value`; its placeholder.
-    fn add(&mut self, value: impl Into<String>) -> String {
-        self.0.push(value.into());
-        format!("${}", self.0.len())
-    }
-}
-
 /// What the workspace list asks for.
 #[derive(Clone, Copy, Debug)]
 pub struct ModelSearch<'a> {
     /// The caller.
     pub user_id: &'a str,
-    /// For admins: every user's models, not only the caller's.
-    pub everything: bool,
+    /// Who reads: only models they own or a grant shares with them are listed;
+    /// `None` for an admin, who reads every user's models.
+    pub reader: Option<&'a Principal>,
     /// Part of the name, base model, or owner's name, email or username.
     pub query: Option<&'a str>,
     /// `created` (the caller's) or `shared` (others').
@@ -1164,8 +1178,8 @@ pub type ListedModel = (Model, Option<ModelOwner>);
 // --8<-- [start:search]
 /// One page of presets (models with a base model) with their owners, and the total.
 ///
-/// `everything` is for admins; others see only their own models. As upstream
-/// does, a request with any filter keeps the database's order unless it sorts.
+/// Admins see every model; others those they own or may read. As upstream does,
+/// a request with any filter keeps the database's order unless it sorts.
 ///
 /// # Errors
 /// The database failed.
@@ -1196,8 +1210,10 @@ pub async fn search_models(
         let user_id = binds.add(search.user_id);
         conditions.push(format!("m.user_id {operator} {user_id}"));
     }
-    if !search.everything {
-        conditions.push(format!("m.user_id = {}", binds.add(search.user_id)));
+    if let Some(reader) = search.reader {
+        let owner = binds.add(reader.user_id.as_str());
+        let granted = granted(&mut binds, RESOURCE, "m.id", reader);
+        conditions.push(format!("(m.user_id = {owner} OR {granted})"));
     }
     if let Some(tag) = given(search.tag) {
         conditions.push(tag_filter(db, tag, &mut binds));
@@ -1209,8 +1225,8 @@ pub async fn search_models(
         search.order_by,
         search.direction,
     ];
-    let filtered =
-        !search.everything || filters.into_iter().any(|value| given(value).is_some());
+    let filtered = search.reader.is_some()
+        || filters.into_iter().any(|value| given(value).is_some());
     let order = match search
         .order_by
         .filter(|column| SORT_COLUMNS.contains(column))
@@ -1244,11 +1260,8 @@ pub async fn search_models(
         n + 1,
         n + 2
     );
-    let mut query = sqlx::query(&sql);
-    for value in &binds.0 {
-        query = query.bind(value);
-    }
-    let rows = query.bind(limit).bind(offset).fetch_all(&db.pool).await?;
+    let query = binds.query(&sql).bind(limit).bind(offset);
+    let rows = query.fetch_all(&db.pool).await?;
     let listed = rows
         .iter()
         .map(|row| {

@@ -25,9 +25,10 @@ use crate::models::config;
 use crate::models::models as workspace;
 use crate::models::users::UserModel;
 use crate::routers::openai::{Relayed, generate_chat_completion, python_repr};
+use crate::utils::access_control::may_use;
 use crate::utils::auth::VerifiedUser;
 use crate::utils::misc::truthy;
-use crate::utils::models::{all_models, may_use};
+use crate::utils::models::all_models;
 use crate::utils::payload::{apply_model_controls, apply_params, merge_params};
 use crate::utils::streaming::{Lines, relay, with_error_frame};
 

@@ -16,15 +16,19 @@ use crate::errors::{ApiError, ValidationIssue};
 use crate::extract::{Form, Query};
 use crate::internal::db::Db;
 use crate::internal::deps::AppState;
+use crate::models::access_grants::grants_of;
 use crate::models::config;
 use crate::models::models::{
     self as workspace, MAX_ID_LENGTH, Model, ModelForm, ModelIdForm, ModelMeta,
-    ModelModel, ModelOwner, ModelParams, ModelSearch, or_empty,
+    ModelModel, ModelOwner, ModelParams, ModelSearch, RESOURCE, or_empty,
 };
 use crate::models::users::UserModel;
+use crate::utils::access_control::{
+    allowed_grants, granted_ids, may_read, may_write, readable, visible,
+};
 use crate::utils::auth::{AdminUser, VerifiedUser, user_may};
 use crate::utils::misc::{json_equal, truthy};
-use crate::utils::models::{all_models, present, provider_models, visible_models};
+use crate::utils::models::{all_models, present, provider_models, unique};
 
 /// The routes, mounted at `/api/v1/models`.
 pub fn router() -> Router<AppState> {
@@ -43,11 +47,6 @@ pub fn openai_router() -> Router<AppState> {
         .route("/models", get(list_chat_models))
         .route("/v1/models", get(list_chat_models))
         .route("/models/base", get(list_base_models))
-}
-
-/// Owners and admins; upstream's write grants are not kept here.
-fn can_write(user: &UserModel, model: &Model) -> bool {
-    user.role == "admin" || model.user_id.as_deref() == Some(user.id.as_str())
 }
 
 // This backend keeps no files. A model that references one fails the way
@@ -151,9 +150,11 @@ async fn list_models(
     VerifiedUser(user): VerifiedUser,
     Query(params): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let db = &state.db;
+    let reader = readable(db, &user).await?;
     let search = ModelSearch {
         user_id: &user.id,
-        everything: user.role == "admin",
+        reader: reader.as_ref(),
         query: params.query.as_deref(),
         view_option: params.view_option.as_deref(),
         tag: params.tag.as_deref(),
@@ -161,15 +162,22 @@ async fn list_models(
         direction: params.direction.as_deref(),
         page: page_number(params.page.as_deref())?,
     };
-    let (rows, total) = workspace::search_models(&state.db, &search).await?;
+    let (rows, total) = workspace::search_models(db, &search).await?;
+    let ids: Vec<&str> = rows.iter().map(|(model, _)| model.id.as_str()).collect();
+    let mut grants = grants_of(db, RESOURCE, &ids).await?;
+    let writable = granted_ids(db, &user, &ids, "write").await?;
     let mut items = Vec::with_capacity(rows.len());
     for (model, owner) in rows {
-        let mut item = json!(workspace::to_response(&model)?);
+        let model_grants = grants.remove(&model.id).unwrap_or_default();
+        let mut item = json!(workspace::to_response(&model, model_grants)?);
         // Images can be large data URIs; the UI fetches them from their own route.
         if let Some(Value::Object(meta)) = item.get_mut("meta") {
             meta.retain(|key, _| key != "profile_image_url");
         }
-        let write_access = can_write(&user, &model);
+        let write_access = user.role == "admin"
+            || model.user_id.as_deref() == Some(user.id.as_str())
+            || writable.contains(&model.id);
+        // Read-only callers do not see the system prompt and other settings.
         if !write_access {
             item["params"] = json!({});
         }
@@ -214,8 +222,9 @@ async fn create_model(
     check_knowledge(&form, &user)?;
     check_background(form.meta.background_image_url.as_deref(), None)?;
     check_avatar(form.meta.voice_avatar.as_ref(), None)?;
-    let model = workspace::insert_model(db, &form, &user.id).await?;
-    Ok(Json(workspace::to_response(&model)?))
+    let grants = allowed_grants(db, &user, &form.access_grants).await?;
+    let model = workspace::insert_model(db, &form, &user.id, &grants).await?;
+    Ok(Json(workspace::model_response(db, &model).await?))
 }
 // --8<-- [end:create]
 
@@ -230,15 +239,22 @@ async fn get_model(
     VerifiedUser(user): VerifiedUser,
     Query(IdQuery { id }): Query<IdQuery>,
 ) -> Result<Json<WithAccess<ModelModel>>, ApiError> {
-    let model = get_or_fail(&state.db, &id, StatusCode::NOT_FOUND).await?;
-    if !can_write(&user, &model) {
+    let db = &state.db;
+    let model = get_or_fail(db, &id, StatusCode::NOT_FOUND).await?;
+    let write_access = may_write(db, &user, &model).await?;
+    if !write_access && !may_read(db, &user, &model).await? {
         let detail = constants::ACCESS_PROHIBITED;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, detail));
     }
+    let mut response = workspace::model_response(db, &model).await?;
+    // Read-only callers do not see the system prompt and other settings.
+    if !write_access {
+        response.params = ModelParams::default();
+    }
     Ok(Json(WithAccess {
-        model: workspace::to_response(&model)?,
+        model: response,
         user: None,
-        write_access: true,
+        write_access,
     }))
 }
 
@@ -247,13 +263,14 @@ async fn toggle_model(
     VerifiedUser(user): VerifiedUser,
     Query(IdQuery { id }): Query<IdQuery>,
 ) -> Result<Json<ModelModel>, ApiError> {
-    let mut model = get_or_fail(&state.db, &id, StatusCode::UNAUTHORIZED).await?;
-    if !can_write(&user, &model) {
+    let db = &state.db;
+    let mut model = get_or_fail(db, &id, StatusCode::UNAUTHORIZED).await?;
+    if !may_write(db, &user, &model).await? {
         let detail = constants::UNAUTHORIZED;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, detail));
     }
-    workspace::toggle_model(&state.db, &mut model).await?;
-    Ok(Json(workspace::to_response(&model)?))
+    workspace::toggle_model(db, &mut model).await?;
+    Ok(Json(workspace::model_response(db, &model).await?))
 }
 
 // --8<-- [start:update]
@@ -269,7 +286,7 @@ async fn update_model(
     let db = &state.db;
     let mut form = ModelForm::validate(body)?;
     let model = get_or_fail(db, &form.id, StatusCode::UNAUTHORIZED).await?;
-    if !can_write(&user, &model) {
+    if !may_write(db, &user, &model).await? {
         let detail = constants::ACCESS_PROHIBITED;
         return Err(ApiError::new(StatusCode::BAD_REQUEST, detail));
     }
@@ -324,7 +341,7 @@ async fn update_model(
     let updated = workspace::get_model(db, &model.id)
         .await?
         .ok_or_else(|| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR))?;
-    Ok(Json(workspace::to_response(&updated)?).into_response())
+    Ok(Json(workspace::model_response(db, &updated).await?).into_response())
 }
 // --8<-- [end:update]
 
@@ -335,7 +352,7 @@ async fn delete_model(
 ) -> Result<Json<bool>, ApiError> {
     let form = ModelIdForm::validate(body)?;
     let model = get_or_fail(&state.db, &form.id, StatusCode::UNAUTHORIZED).await?;
-    if !can_write(&user, &model) {
+    if !may_write(&state.db, &user, &model).await? {
         let detail = constants::UNAUTHORIZED;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, detail));
     }
@@ -364,7 +381,8 @@ async fn list_chat_models(
         }
         None => false,
     };
-    let models = visible_models(&user, all_models(&state, refresh).await?);
+    let models = unique(all_models(&state, refresh).await?);
+    let models = visible(&state.db, &user, models).await?;
     let order = config::get(&state.db, "ui.model_order_list").await?;
     let order = order.as_ref().and_then(Value::as_array).map(Vec::as_slice);
     Ok(Json(json!({"data": present(models, order)})))

@@ -26,11 +26,10 @@ use crate::internal::deps::AppState;
 use crate::models::config;
 use crate::models::models as workspace;
 use crate::models::users::UserModel;
+use crate::utils::access_control::may_use;
 use crate::utils::auth::{AdminUser, VerifiedUser};
 use crate::utils::misc::truthy;
-use crate::utils::models::{
-    CONFIG_KEYS, Connections, find, may_use, padded, provider_models,
-};
+use crate::utils::models::{CONFIG_KEYS, Connections, find, padded, provider_models};
 use crate::utils::payload::{add_system_prompt, apply_params};
 use crate::utils::streaming::{Lines, relay};
 

@@ -1,5 +1,6 @@
 //! Helpers the routers share, as `reference_backend/utils/`.
 
+pub mod access_control;
 pub mod auth;
 pub mod durations;
 pub mod misc;

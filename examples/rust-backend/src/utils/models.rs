@@ -15,9 +15,9 @@ use serde_json::{Map, Value, json};
 use crate::errors::ApiError;
 use crate::internal::db::Db;
 use crate::internal::deps::AppState;
+use crate::models::access_grants::{AccessGrant, grants_of};
 use crate::models::config;
-use crate::models::models::{self as workspace, Model, normalize_tags};
-use crate::models::users::UserModel;
+use crate::models::models::{self as workspace, Model, RESOURCE, normalize_tags};
 use crate::utils::misc::truthy;
 
 /// The words of `OpenAI`'s own models that are not chat models.
@@ -420,10 +420,11 @@ fn public_params(params: &Map<String, Value>) -> Map<String, Value> {
     public
 }
 
-/// A workspace row as a list entry's `info`, with only its public parameters.
-fn info(model: &Model) -> Result<Value, ApiError> {
-    let mut info =
-        serde_json::to_value(workspace::to_response(model)?).unwrap_or_default();
+/// A workspace row and its grants as a list entry's `info`, with only its public
+/// parameters.
+fn info(model: &Model, grants: Vec<AccessGrant>) -> Result<Value, ApiError> {
+    let mut info = serde_json::to_value(workspace::to_response(model, grants)?)
+        .unwrap_or_default();
     let params = info
         .get("params")
         .and_then(Value::as_object)
@@ -466,7 +467,11 @@ fn preset_entry(model: &Model, info: Value, base: Option<&Value>) -> Value {
 /// Apply the workspace rows to the provider models: a row without a base model
 /// renames and describes (or, inactive, hides) the provider model of its id; an
 /// active row with a base model is added as a model of its own.
-fn merge_workspace(mut models: Vec<Value>, rows: &[Model]) -> Vec<Value> {
+fn merge_workspace(
+    mut models: Vec<Value>,
+    rows: &[Model],
+    mut grants: HashMap<String, Vec<AccessGrant>>,
+) -> Vec<Value> {
     let base_ids: HashSet<String> = models
         .iter()
         .filter_map(|model| model.get("id").and_then(Value::as_str).map(str::to_owned))
@@ -474,7 +479,7 @@ fn merge_workspace(mut models: Vec<Value>, rows: &[Model]) -> Vec<Value> {
     let mut presets = Vec::new();
     for row in rows {
         // Upstream skips a row its model does not validate, rather than fail the list.
-        let info = match info(row) {
+        let info = match info(row, grants.remove(&row.id).unwrap_or_default()) {
             Ok(info) => info,
             Err(error) => {
                 tracing::warn!(%error, model_id = %row.id, "a workspace model was skipped");
@@ -604,7 +609,9 @@ pub async fn all_models(
         return Ok(Vec::new());
     }
     let rows = workspace::get_all_models(db).await?;
-    let mut models = merge_workspace(base.as_ref().clone(), &rows);
+    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+    let grants = grants_of(db, RESOURCE, &ids).await?;
+    let mut models = merge_workspace(base.as_ref().clone(), &rows, grants);
     let object = |key| setting(key).and_then(|value| value.as_object().cloned());
     apply_defaults(
         &mut models,
@@ -617,81 +624,10 @@ pub async fn all_models(
 }
 // --8<-- [end:all-models]
 
-// --8<-- [start:access]
-/// Whether `user` may read the workspace row `model`. Sharing grants live in a table
-/// this backend does not keep: a row is its owner's (admins pass before this).
-fn owns(user: &UserModel, model: &Model) -> bool {
-    model.user_id.as_deref() == Some(user.id.as_str())
-}
-
-/// Whether `user` may use every model down `model`'s chain of base models; a base
-/// model without a row is for admins only, who do not get here.
-async fn may_use_bases(
-    db: &Db,
-    user: &UserModel,
-    model: &Model,
-) -> Result<bool, ApiError> {
-    let mut seen = HashSet::from([model.id.clone()]);
-    let mut next = model.base_model_id.clone();
-    while let Some(base_id) =
-        next.filter(|id| !id.is_empty() && seen.insert(id.clone()))
-    {
-        let Some(base) = workspace::get_model(db, &base_id).await? else {
-            return Ok(false);
-        };
-        if !owns(user, &base) {
-            return Ok(false);
-        }
-        next = base.base_model_id;
-    }
-    Ok(true)
-}
-
-/// Whether `user` may use the model whose workspace row is `row`: admins may use
-/// any model; others only a model whose row they own, and its base models.
-///
-/// # Errors
-/// The database failed.
-pub async fn may_use(
-    db: &Db,
-    user: &UserModel,
-    row: Option<&Model>,
-) -> Result<bool, ApiError> {
-    if user.role == "admin" {
-        return Ok(true);
-    }
-    match row {
-        None => Ok(false),
-        Some(row) => Ok(owns(user, row) && may_use_bases(db, user, row).await?),
-    }
-}
-
-/// The models `user` may see: admins see all; others the workspace models they own.
-/// A provider model nobody described in the workspace is for admins only.
-#[must_use]
-pub fn visible_models(user: &UserModel, models: Vec<Value>) -> Vec<Value> {
-    if user.role == "admin" {
-        return models;
-    }
-    models
-        .into_iter()
-        .filter(|model| {
-            model
-                .get("info")
-                .and_then(|info| info.get("user_id"))
-                .and_then(Value::as_str)
-                == Some(user.id.as_str())
-        })
-        .collect()
-}
-// --8<-- [end:access]
-
 // --8<-- [start:order]
-/// The list as the chat UI shows it: each id once (the last entry wins, in the
-/// first one's place), tags normalised and merged, images left out, then in the
-/// admin's order when one is set, the rest by name.
+/// Each id once: the last entry wins, as chats resolve it, in the first one's place.
 #[must_use]
-pub fn present(models: Vec<Value>, order: Option<&[Value]>) -> Vec<Value> {
+pub fn unique(models: Vec<Value>) -> Vec<Value> {
     let mut places: HashMap<String, usize> = HashMap::new();
     let mut unique: Vec<Value> = Vec::with_capacity(models.len());
     for model in models {
@@ -707,7 +643,14 @@ pub fn present(models: Vec<Value>, order: Option<&[Value]>) -> Vec<Value> {
             unique.push(model);
         }
     }
-    for model in &mut unique {
+    unique
+}
+
+/// The list as the chat UI shows it: tags normalised and merged, images left out,
+/// then in the admin's order when one is set, the rest by name.
+#[must_use]
+pub fn present(mut models: Vec<Value>, order: Option<&[Value]>) -> Vec<Value> {
+    for model in &mut models {
         let mut tags = Vec::new();
         if let Some(Value::Object(meta)) =
             model.get_mut("info").and_then(|info| info.get_mut("meta"))
@@ -749,9 +692,9 @@ pub fn present(models: Vec<Value>, order: Option<&[Value]>) -> Vec<Value> {
                 .to_owned();
             (rank.get(id).copied().unwrap_or(usize::MAX), name)
         };
-        unique.sort_by_cached_key(key);
+        models.sort_by_cached_key(key);
     }
-    unique
+    models
 }
 // --8<-- [end:order]
 
@@ -813,7 +756,7 @@ mod tests {
             row("c", Some("a"), true),
             unnamed,
         ];
-        let models = merge_workspace(base, &rows);
+        let models = merge_workspace(base, &rows, HashMap::new());
         assert_eq!(ids(&models), ["a", "c"]);
         assert_eq!(models[0]["name"], json!("a by u1"));
         // Only what every user of the model may see: not the system prompt.
@@ -835,7 +778,7 @@ mod tests {
             json!({"id": "c", "name": "C"}),
         ];
         let order = [json!("c")];
-        let listed = present(models, Some(&order));
+        let listed = present(unique(models), Some(&order));
         assert_eq!(ids(&listed), ["c", "a", "b"]);
         let b = &listed[2];
         assert_eq!(b["name"], json!("B2"));
@@ -847,7 +790,8 @@ mod tests {
             b["info"]["meta"],
             json!({"tags": [{"name": "y"}, {"name": "x"}]})
         );
-        let unordered = present(vec![json!({"id": "b"}), json!({"id": "a"})], None);
+        let unordered =
+            present(unique(vec![json!({"id": "b"}), json!({"id": "a"})]), None);
         assert_eq!(ids(&unordered), ["b", "a"]);
     }
 

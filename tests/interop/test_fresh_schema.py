@@ -23,6 +23,7 @@ SLICE = (
     "shared_chat",
     "model",
     "model_history",
+    "access_grant",
 )
 
 

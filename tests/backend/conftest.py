@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from reference_backend.env import Settings
+from reference_backend.internal.db import create_tables, make_engine
 from reference_backend.main import create_app
 
 # --8<-- [start:app]
@@ -28,3 +30,13 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 # --8<-- [end:app]
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Session]:
+    """A session on a fresh database with the backend's tables."""
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()

@@ -5,7 +5,6 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.orm import Session
 
-from reference_backend.internal.db import create_tables, make_engine
 from reference_backend.models import chats
 from reference_backend.models.chat_messages import ChatMessage
 
@@ -44,15 +43,6 @@ def test_a_known_message_is_merged_and_the_pointer_stays():
         "done": True,
     }
     assert history["currentId"] == "x"
-
-
-@pytest.fixture
-def db(settings):
-    engine = make_engine(settings.database_url)
-    create_tables(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def new_chat(db: Session) -> chats.Chat:
@@ -109,3 +99,29 @@ def test_a_reply_to_a_reply_is_refused(db):
     with pytest.raises(chats.TurnRefusedError) as refused:
         chats.insert_turn(db, chat, USER, {"id": "r"}, "r2", "m")
     assert refused.value.status == 403
+
+
+def test_the_conversation_is_rebuilt_from_the_stored_chain():
+    body = {
+        "history": {
+            "messages": {
+                "q": {"id": "q", "role": "user", "content": "hi"},
+                "a": {
+                    "parentId": "q",
+                    "role": "assistant",
+                    "content": "",
+                    "output": [{"type": "message", "content": [{"text": "hello"}]}],
+                },
+                "side": {"parentId": "q", "role": "user", "content": "other branch"},
+                "q2": {"parentId": "a", "role": "user", "content": "more"},
+                "r": {"parentId": "q2", "role": "assistant", "content": ""},
+            }
+        }
+    }
+    assert chats.conversation(body, "r") == [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": "more"},
+    ]
+    assert chats.conversation(body, "missing") == []
+    assert chats.conversation({}, "r") == []

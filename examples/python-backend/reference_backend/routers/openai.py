@@ -14,15 +14,13 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from reference_backend import constants
 from reference_backend.internal.deps import Db, in_session
 from reference_backend.models import config
-from reference_backend.models.models import Model, get_model
+from reference_backend.models.models import get_model
 from reference_backend.models.users import UserModel
-from reference_backend.utils.access_control import may_use
+from reference_backend.utils.access_control import may_use, readable_ids
 from reference_backend.utils.auth import AdminUser, ProviderUser
 from reference_backend.utils.models import (
     NOT_CHAT_MODELS,
@@ -83,13 +81,6 @@ def update_config(
 
 
 # --8<-- [start:models]
-def owned_ids(db: Session, user_id: str, ids: list[str]) -> set[str]:
-    rows = db.scalars(
-        select(Model.id).where(Model.id.in_(ids), Model.user_id == user_id)
-    )
-    return set(rows)
-
-
 async def listed_by(request: Request, connection: Connection) -> dict:
     """`GET {url}/models` of one connection; its failures are upstream's 500s."""
     if connection.options.get("azure") or connection.options.get("provider") == "azure":
@@ -140,8 +131,8 @@ async def get_models(
         models = await listed_by(request, await connection_at(request, url_idx))
     if user.role == "user":
         ids = [model["id"] for model in models.get("data", [])]
-        owned = await in_session(request, owned_ids, user.id, ids)
-        models["data"] = [model for model in models["data"] if model["id"] in owned]
+        readable = await in_session(request, readable_ids, user, ids)
+        models["data"] = [model for model in models["data"] if model["id"] in readable]
     return models
 
 

@@ -9,7 +9,7 @@ write grant on. A model without a `model` row is the admins' alone.
 from collections.abc import Collection
 from functools import cache
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from reference_backend.models import config
@@ -148,6 +148,14 @@ def readable(db: Session, user: UserModel) -> ColumnElement[bool] | None:
         Model.user_id == user.id,
         granted(RESOURCE, Model.id, user.id, group_ids_of(db, user.id)),
     )
+
+
+def readable_ids(db: Session, user: UserModel, model_ids: list[str]) -> set[str]:
+    """Those of `model_ids` that have a `model` row `user` may read."""
+    statement = select(Model.id).where(Model.id.in_(model_ids))
+    if (condition := readable(db, user)) is not None:
+        statement = statement.where(condition)
+    return set(db.scalars(statement))
 
 
 # --8<-- [end:filter]

@@ -792,4 +792,30 @@ def insert_turn(
     db.commit()
 
 
+def conversation(body: dict, message_id: str) -> list[dict]:
+    """The conversation up to `message_id`, root first, as a provider reads it: each
+    message's role and text (a reply's from its output), replies still empty left out.
+    """
+    messages = (body.get("history") or {}).get("messages") or {}
+    chain: list[dict] = []
+    seen: set[str] = set()
+    while isinstance(message_id, str) and message_id not in seen:
+        message = messages.get(message_id)
+        if not isinstance(message, dict):
+            break
+        seen.add(message_id)
+        chain.append(message)
+        message_id = message.get("parentId")
+    turns = []
+    for message in reversed(chain):
+        if "role" not in message:
+            continue
+        role = message["role"]
+        text = output_text(message.get("output")) if role == "assistant" else ""
+        content = text or message.get("content")
+        if role != "assistant" or content:
+            turns.append({"role": role, "content": content})
+    return turns
+
+
 # --8<-- [end:chat-turn]

@@ -10,6 +10,7 @@ import copy
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -148,6 +149,10 @@ async def chat_completion(request: Request, form_data: dict, user: ProviderUser)
     payload = {k: v for k, v in form_data.items() if k not in OPEN_WEBUI_KEYS}
     # Upstream sends a chat without messages as an empty one.
     payload.setdefault("messages", [])
+    if target is not None and (
+        stored := await stored_conversation(request, target, payload["messages"])
+    ):
+        payload["messages"] = stored
     response = await relayed(request, apply_params(params, payload), user, target)
     if isinstance(response, StreamingResponse) and target is None:
         return StreamingResponse(
@@ -162,10 +167,20 @@ async def chat_completion(request: Request, form_data: dict, user: ProviderUser)
 
 
 # --8<-- [start:save-message]
+@dataclass(frozen=True)
+class Target:
+    """Where a reply goes: a chat and the id of its assistant message."""
+
+    chat_id: str
+    message_id: str
+    # The user message the reply answers, when the request sent one.
+    user_message_id: str | None = None
+
+
 async def chat_target(
     request: Request, user: UserModel, form_data: dict
-) -> tuple[str, str] | None:
-    """With `chat_id` and a message `id`, where the reply goes: (chat, message).
+) -> Target | None:
+    """With `chat_id` and a message `id`, where the reply goes.
 
     The chat must be the caller's; the user message (when sent) and an empty reply
     are added to it now, and the reply is filled in once, at the end.
@@ -180,13 +195,13 @@ async def chat_target(
     if chat_id.startswith(CHANNEL_PREFIX):
         raise HTTPException(404, constants.NOT_FOUND)
     if chat_id.startswith(UNSAVED_CHAT_PREFIXES):
-        return (chat_id, message_id) if message_id else None
+        return Target(chat_id, message_id) if message_id else None
     if not isinstance(user_message, dict):
         raise HTTPException(400, "user_message must be an object.")
     await in_session(
         request, add_turn, chat_id, user, user_message, message_id, form_data["model"]
     )
-    return chat_id, message_id
+    return Target(chat_id, message_id, user_message.get("id"))
 
 
 def add_turn(
@@ -201,8 +216,30 @@ def add_turn(
         raise HTTPException(refused.status, refused.detail) from refused
 
 
+def stored_chat(db: Session, chat_id: str) -> dict:
+    chat = chats.get_chat(db, chat_id)
+    return (chat.chat or {}) if chat else {}
+
+
+async def stored_conversation(
+    request: Request, target: Target, sent: Any
+) -> list[dict] | None:
+    """The conversation a saved chat's reply answers, as the chat stores it: upstream
+    rebuilds the messages from the chat, not from the request, keeping only the
+    request's system prompt. None when there is nothing stored to rebuild from."""
+    if target.user_message_id is None:
+        return None
+    body = await in_session(request, stored_chat, target.chat_id)
+    chain = chats.conversation(body, target.user_message_id)
+    if not chain:
+        return None
+    sent = sent if isinstance(sent, list) else []
+    system = next((each for each in sent if openai.is_system(each)), None)
+    return [system, *chain] if system else chain
+
+
 async def relayed(
-    request: Request, payload: dict, user: UserModel, target: tuple | None
+    request: Request, payload: dict, user: UserModel, target: Target | None
 ) -> Any:
     """The relay's answer; a refusal is written into the reply first, if any."""
     try:
@@ -267,7 +304,7 @@ async def streamed_reply(lines: AsyncIterator[bytes]) -> dict:
     return reply("".join(parts), usage)
 
 
-async def save_reply(request: Request, target: tuple[str, str], response: Any) -> Any:
+async def save_reply(request: Request, target: Target, response: Any) -> Any:
     """Consume the provider's answer, then save the assistant message once.
 
     A stream is read here to its end and the response is `null`, as upstream's is
@@ -296,10 +333,12 @@ async def save_reply(request: Request, target: tuple[str, str], response: Any) -
     return response
 
 
-async def save(request: Request, target: tuple[str, str] | None, message: dict) -> None:
-    if target is None or target[0].startswith(UNSAVED_CHAT_PREFIXES):
+async def save(request: Request, target: Target | None, message: dict) -> None:
+    if target is None or target.chat_id.startswith(UNSAVED_CHAT_PREFIXES):
         return
-    await in_session(request, chats.save_message, *target, message)
+    await in_session(
+        request, chats.save_message, target.chat_id, target.message_id, message
+    )
 
 
 # --8<-- [end:save-message]

@@ -1,11 +1,14 @@
 """The model list: connections gathered and merged, workspace models, order."""
 
 import asyncio
+import time
 
 import httpx
+import pytest
 
 from reference_backend.utils.models import (
     Connection,
+    ModelRegistry,
     connection_models,
     listed,
     merge_connections,
@@ -125,3 +128,14 @@ def test_the_set_order_comes_first_then_names():
 def test_the_last_model_with_an_id_is_the_one_listed():
     models = [{"id": "m", "name": "first"}, {"id": "m", "name": "second"}]
     assert [model["name"] for model in unique(models)] == ["second"]
+
+
+@pytest.mark.parametrize(("ttl", "kept"), [(None, True), (0, True), (1, False)])
+def test_a_ttl_of_zero_keeps_the_provider_list_until_a_refresh(monkeypatch, ttl, kept):
+    registry = ModelRegistry()
+    registry.gathered["alice"] = (time.monotonic(), {"m": {"id": "m"}})
+    later = time.monotonic() + 5
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert (registry.cached("alice", ttl) is not None) is kept
+    registry.clear()
+    assert registry.cached("alice", ttl) is None

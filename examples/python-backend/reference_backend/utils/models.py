@@ -91,8 +91,10 @@ class ModelRegistry:
     gathered: dict[str, tuple[float, dict[str, dict]]] = field(default_factory=dict)
 
     def cached(self, user_id: str, ttl: int | None) -> dict[str, dict] | None:
+        """The user's provider list while it is fresh. Upstream's cache treats a TTL
+        of 0, like none, as "keep until a refresh"."""
         entry = self.gathered.get(user_id)
-        if entry is None or (ttl is not None and time.monotonic() - entry[0] >= ttl):
+        if entry is None or (ttl and time.monotonic() - entry[0] >= ttl):
             return None
         return entry[1]
 

@@ -1,6 +1,7 @@
 //! The backend through its router, on a fresh SQLite file per test: the twin of the
 //! Python unit tests in `tests/backend/`.
 
+mod access;
 mod app;
 mod common;
 mod completions;

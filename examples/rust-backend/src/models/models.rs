@@ -8,7 +8,7 @@
 //! at once, each with its type, message and place, and the routes need to know which
 //! fields a form named, as pydantic's `model_fields_set` tells the Python twin.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
 use axum::http::StatusCode;
@@ -899,6 +899,39 @@ pub async fn get_model(db: &Db, model_id: &str) -> Result<Option<Model>, sqlx::E
     row.as_ref().map(Model::from_row).transpose()
 }
 
+/// Those of `ids` that have a row `reader` may read: one they own or a read grant
+/// shares with them; any row for `None`, an admin.
+///
+/// # Errors
+/// The database failed.
+pub async fn readable_model_ids(
+    db: &Db,
+    ids: &[&str],
+    reader: Option<&Principal>,
+) -> Result<HashSet<String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut binds = Binds::default();
+    let mut conditions = vec![format!("m.id IN ({})", binds.list(ids.iter().copied()))];
+    if let Some(reader) = reader {
+        conditions.push(readable_by(&mut binds, reader));
+    }
+    let sql = format!(
+        "SELECT m.id FROM model m WHERE {}",
+        conditions.join(" AND ")
+    );
+    let rows = binds.query(&sql).fetch_all(&db.pool).await?;
+    rows.iter().map(|row| row.try_get(0)).collect()
+}
+
+/// SQL over `model m`: rows `reader` owns or a read grant shares with them.
+fn readable_by(binds: &mut Binds, reader: &Principal) -> String {
+    let owner = binds.add(reader.user_id.as_str());
+    let granted = granted(binds, RESOURCE, "m.id", reader);
+    format!("(m.user_id = {owner} OR {granted})")
+}
+
 /// Every workspace model, in the database's order.
 ///
 /// # Errors
@@ -1211,9 +1244,7 @@ pub async fn search_models(
         conditions.push(format!("m.user_id {operator} {user_id}"));
     }
     if let Some(reader) = search.reader {
-        let owner = binds.add(reader.user_id.as_str());
-        let granted = granted(&mut binds, RESOURCE, "m.id", reader);
-        conditions.push(format!("(m.user_id = {owner} OR {granted})"));
+        conditions.push(readable_by(&mut binds, reader));
     }
     if let Some(tag) = given(search.tag) {
         conditions.push(tag_filter(db, tag, &mut binds));

@@ -5,7 +5,6 @@
 //! config table, read on every request, so an admin's change made through Open WebUI
 //! governs this backend at once, and the other way round.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use axum::body::Body;
@@ -21,12 +20,11 @@ use serde_json::{Map, Value, json};
 use crate::constants;
 use crate::errors::{ApiError, ValidationIssue};
 use crate::extract::{Dict, Form};
-use crate::internal::db::Db;
 use crate::internal::deps::AppState;
 use crate::models::config;
 use crate::models::models as workspace;
 use crate::models::users::UserModel;
-use crate::utils::access_control::may_use;
+use crate::utils::access_control::{may_use, readable_ids};
 use crate::utils::auth::{AdminUser, VerifiedUser};
 use crate::utils::misc::truthy;
 use crate::utils::models::{CONFIG_KEYS, Connections, find, padded, provider_models};
@@ -218,33 +216,6 @@ async fn update_config(
 // --8<-- [end:update-config]
 
 // --8<-- [start:models]
-/// The provider models a non-admin may see: those whose workspace row they own.
-async fn owned_only(
-    db: &Db,
-    user: &UserModel,
-    models: Vec<Value>,
-) -> Result<Vec<Value>, ApiError> {
-    if user.role != "user" {
-        return Ok(models);
-    }
-    // One read of the table, as for `/api/models`, rather than one per model.
-    let owned: HashSet<String> = workspace::get_all_models(db)
-        .await?
-        .into_iter()
-        .filter(|row| row.user_id.as_deref() == Some(user.id.as_str()))
-        .map(|row| row.id)
-        .collect();
-    Ok(models
-        .into_iter()
-        .filter(|model| {
-            model
-                .get("id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| owned.contains(id))
-        })
-        .collect())
-}
-
 /// Every connection's models, merged.
 async fn list_models(
     State(state): State<AppState>,
@@ -256,9 +227,22 @@ async fn list_models(
             constants::OPENAI_DISABLED,
         ));
     }
-    let models = provider_models(&state).await?.as_ref().clone();
-    let data = owned_only(&state.db, &user, models).await?;
-    Ok(Json(json!({"data": data})))
+    let mut models = provider_models(&state).await?.as_ref().clone();
+    // Upstream filters the list for users only; admins see every model.
+    if user.role == "user" {
+        let ids: Vec<&str> = models
+            .iter()
+            .filter_map(|model| model.get("id")?.as_str())
+            .collect();
+        let readable = readable_ids(&state.db, &user, &ids).await?;
+        models.retain(|model| {
+            model
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| readable.contains(id))
+        });
+    }
+    Ok(Json(json!({"data": models})))
 }
 
 /// `url_idx` read as pydantic reads an `int`; negative counts from the end, as a

@@ -209,4 +209,17 @@ pub async fn readable(
     }
     Ok(Some(principal(db, user).await?))
 }
+
+/// Those of `model_ids` that have a `model` row `user` may read.
+///
+/// # Errors
+/// The database failed.
+pub async fn readable_ids(
+    db: &Db,
+    user: &UserModel,
+    model_ids: &[&str],
+) -> Result<HashSet<String>, ApiError> {
+    let reader = readable(db, user).await?;
+    Ok(workspace::readable_model_ids(db, model_ids, reader.as_ref()).await?)
+}
 // --8<-- [end:filter]

@@ -314,6 +314,44 @@ async fn users_may_not_chat_with_models_they_do_not_own() {
 }
 
 #[tokio::test]
+async fn a_model_shared_with_everyone_is_listed_and_usable_by_users() {
+    let provider = provider(Duration::ZERO).await;
+    let (_base, app, admin, _dir) = connected(&provider.url, &[]).await;
+    let form = json!({"name": "U", "email": "user@example.com",
+                      "password": "password-1", "role": "user"});
+    let (_, body) =
+        send(&app, "POST", "/api/v1/auths/add", Some(&admin), Some(form)).await;
+    let user = body["token"].as_str().unwrap().to_owned();
+    // The provider's own model, described in the workspace and shared with everyone.
+    let form = json!({"id": "m", "name": "M for all", "meta": {}, "params": {},
+        "access_grants": [{"principal_type": "user", "principal_id": "*",
+                           "permission": "read"}]});
+    let (status, body) = send(
+        &app,
+        "POST",
+        "/api/v1/models/create",
+        Some(&admin),
+        Some(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for path in ["/api/models", "/openai/models"] {
+        let (_, listed) = send(&app, "GET", path, Some(&user), None).await;
+        assert_eq!(listed["data"][0]["id"], json!("m"), "{path}");
+    }
+    let (status, body) = send(
+        &app,
+        "POST",
+        "/openai/chat/completions",
+        Some(&user),
+        Some(chat("shared", false)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["choices"][0]["message"]["content"], json!("hi"));
+}
+
+#[tokio::test]
 async fn a_browser_request_is_refused_before_anything_is_called() {
     let provider = provider(Duration::ZERO).await;
     let (_base, app, token, _dir) = connected(&provider.url, &[]).await;

@@ -6,6 +6,8 @@ the same request (ids and timestamps normalised), and reads the provider's log f
 what the backend sent it.
 """
 
+import http.client
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -322,6 +324,97 @@ def test_the_reply_is_saved_into_the_chat(
 
 
 # --8<-- [end:save]
+
+
+# --8<-- [start:leave-while-saving]
+def test_a_reply_is_saved_when_the_client_leaves_while_it_is_read(
+    server: Server, client: httpx.Client, admin: Account
+) -> None:
+    """The client sends a streamed request for a chat, waits until the provider has
+    it, and hangs up. The backend reads the provider's reply to its end anyway and
+    saves it: the provider never sees its stream closed early, and the chat's
+    message ends up whole and done."""
+    assert server.provider is not None
+    chat = new_chat(client, admin)
+    message_id = str(uuid.uuid4())
+    words = unique_words()
+    body = {
+        "model": PROVIDER_MODEL,
+        # 8 tokens 450 ms apart: the reply takes about 3.2 s to read.
+        "messages": ask(words, "token_delay_ms=450"),
+        "stream": True,
+        "chat_id": chat["id"],
+        "id": message_id,
+    }
+    url = httpx.URL(server.base_url)
+    # http.client sends the request without reading the answer, so the test decides
+    # when the connection closes.
+    leaving = http.client.HTTPConnection(url.host, url.port, timeout=10)
+    try:
+        leaving.request(
+            "POST",
+            "/api/chat/completions",
+            body=json.dumps(body),
+            headers=admin.headers | {"Content-Type": "application/json"},
+        )
+        asked = server.provider.wait_for_event(
+            lambda event: event["event"] == "request" and words in json.dumps(event),
+            timeout=10.0,
+        )
+    finally:
+        leaving.close()
+    assert asked is not None, server.provider.log_tail()
+    chat_path = f"/api/v1/chats/{chat['id']}"
+    when_left = client.get(chat_path, headers=admin.headers).json()
+    assert when_left["chat"]["history"]["messages"][message_id]["done"] is False
+    row = None
+    deadline = time.monotonic() + 15.0
+    while time.monotonic() < deadline and not (row and row["done"]):
+        time.sleep(0.2)
+        row = storage.chat_message(server, chat["id"], message_id)
+    assert row is not None
+    assert (row["content"], row["done"]) == (reply_to(words), True)
+    saved = client.get(chat_path, headers=admin.headers).json()
+    message = saved["chat"]["history"]["messages"][message_id]
+    assert (message["content"], message["done"]) == (reply_to(words), True)
+    completion_id = f"chatcmpl-{asked['n']}"
+    closed = [
+        event
+        for event in server.provider.events("stream_closed")
+        if event["id"] == completion_id
+    ]
+    assert closed == []
+
+
+# --8<-- [end:leave-while-saving]
+
+
+def test_a_saved_chat_sends_its_stored_turns_and_the_first_system_message(
+    server: Server, client: httpx.Client, admin: Account
+) -> None:
+    """With `chat_id` and a `user_message`, the provider gets the conversation the
+    chat stores, not the request's `messages`, with the request's first system
+    message put first, wherever it stood."""
+    assert server.provider is not None
+    chat = new_chat(client, admin)
+    words = unique_words()
+    system = {"role": "system", "content": "Answer briefly."}
+    body = {
+        "model": PROVIDER_MODEL,
+        "messages": [
+            {"role": "user", "content": "the request's own turn"},
+            system,
+            {"role": "system", "content": "A second system message."},
+        ],
+        "chat_id": chat["id"],
+        "id": str(uuid.uuid4()),
+        "user_message": {"id": str(uuid.uuid4()), "role": "user", "content": words},
+    }
+    response = client.post("/api/chat/completions", headers=admin.headers, json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["choices"][0]["message"]["content"] == reply_to(words)
+    [sent] = sent_to_provider(server.provider, words)
+    assert sent["body"]["messages"] == [system, {"role": "user", "content": words}]
 
 
 def test_ui_mode_completions_stay_on_open_webui(

@@ -215,31 +215,27 @@ async fn chat_completion(
     // Upstream sends a chat without messages as an empty one.
     let mut payload = Map::from_iter([("messages".to_owned(), json!([]))]);
     payload.extend(form);
-    if let Some(target) = &target {
-        if let Some(messages) =
-            stored_conversation(&state, target, payload.get("messages")).await?
-        {
-            payload.insert("messages".into(), messages);
-        }
-    }
-    apply_params(params, &mut payload);
-    let relayed = relayed(&state, &user, payload, target.as_ref()).await?;
-    match (relayed, target) {
-        (
+    let Some(target) = target else {
+        apply_params(params, &mut payload);
+        return Ok(match relayed(&state, &user, payload, None).await? {
             Relayed::Stream {
                 status,
                 headers,
                 lines,
-            },
-            None,
-        ) => Ok(relay(
-            status,
-            &headers,
-            Body::from_stream(with_error_frame(lines)),
-        )),
-        (relayed, Some(target)) => save_reply(&state, &target, relayed).await,
-        (relayed, None) => Ok(relayed.into_response()),
-    }
+            } => relay(status, &headers, Body::from_stream(with_error_frame(lines))),
+            relayed => relayed.into_response(),
+        });
+    };
+    // The empty reply is in the chat now. Upstream fills it in even if the client
+    // leaves, so the rest runs on its own task: dropping this handler (the client
+    // gone) does not drop the task, which ends with the provider's reply or with
+    // `AIOHTTP_CLIENT_TIMEOUT`, the relay's own bound.
+    let saving = tokio::spawn(async move {
+        answer_into_chat(&state, &user, &target, params, payload).await
+    });
+    saving
+        .await
+        .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
 }
 // --8<-- [end:chat-completion]
 
@@ -327,11 +323,31 @@ async fn stored_conversation(
     if chain.is_empty() {
         return Ok(None);
     }
+    // The request's first system message, wherever it stands, as upstream finds it.
     let system = sent
         .and_then(Value::as_array)
-        .and_then(|messages| messages.first())
-        .filter(|first| first.get("role") == Some(&json!("system")));
+        .into_iter()
+        .flatten()
+        .find(|message| message.get("role") == Some(&json!("system")));
     Ok(Some(system.into_iter().cloned().chain(chain).collect()))
+}
+
+/// Relay the conversation the chat stores and save the reply into it, once.
+async fn answer_into_chat(
+    state: &AppState,
+    user: &UserModel,
+    target: &Target,
+    params: Map<String, Value>,
+    mut payload: Map<String, Value>,
+) -> Result<Response, ApiError> {
+    if let Some(messages) =
+        stored_conversation(state, target, payload.get("messages")).await?
+    {
+        payload.insert("messages".into(), messages);
+    }
+    apply_params(params, &mut payload);
+    let relayed = relayed(state, user, payload, Some(target)).await?;
+    save_reply(state, target, relayed).await
 }
 
 /// Chats whose id starts so live in the browser only.

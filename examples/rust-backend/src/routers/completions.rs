@@ -226,18 +226,39 @@ async fn chat_completion(
             relayed => relayed.into_response(),
         });
     };
-    // The empty reply is in the chat now. Upstream fills it in even if the client
-    // leaves, so the rest runs on its own task: dropping this handler (the client
-    // gone) does not drop the task, which ends with the provider's reply or with
-    // `AIOHTTP_CLIENT_TIMEOUT`, the relay's own bound.
-    let saving = tokio::spawn(async move {
-        answer_into_chat(&state, &user, &target, params, payload).await
-    });
-    saving
-        .await
-        .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
+    answer_into_chat(state, user, target, params, payload).await
 }
 // --8<-- [end:chat-completion]
+
+// --8<-- [start:read-on]
+/// Relay the conversation the chat stores and save the reply into it, once.
+///
+/// The chat already holds the empty reply, and upstream fills it in even when the
+/// client leaves, so the work runs on a task of its own. When hyper drops the
+/// handler (the client is gone), only the wait for the [`tokio::task::JoinHandle`]
+/// goes with it; the task ends with the provider's reply, or with
+/// `AIOHTTP_CLIENT_TIMEOUT`, the relay's own bound.
+async fn answer_into_chat(
+    state: AppState,
+    user: UserModel,
+    target: Target,
+    params: Map<String, Value>,
+    mut payload: Map<String, Value>,
+) -> Result<Response, ApiError> {
+    let task = tokio::spawn(async move {
+        let sent = payload.get("messages");
+        if let Some(messages) = stored_conversation(&state, &target, sent).await? {
+            payload.insert("messages".into(), messages);
+        }
+        apply_params(params, &mut payload);
+        let relayed = relayed(&state, &user, payload, Some(&target)).await?;
+        save_reply(&state, &target, relayed).await
+    });
+    // A panic in the task is passed on as if the handler itself had panicked.
+    task.await
+        .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
+}
+// --8<-- [end:read-on]
 
 // --8<-- [start:save-message]
 /// Where a reply goes: a chat and the id of its assistant message.
@@ -330,24 +351,6 @@ async fn stored_conversation(
         .flatten()
         .find(|message| message.get("role") == Some(&json!("system")));
     Ok(Some(system.into_iter().cloned().chain(chain).collect()))
-}
-
-/// Relay the conversation the chat stores and save the reply into it, once.
-async fn answer_into_chat(
-    state: &AppState,
-    user: &UserModel,
-    target: &Target,
-    params: Map<String, Value>,
-    mut payload: Map<String, Value>,
-) -> Result<Response, ApiError> {
-    if let Some(messages) =
-        stored_conversation(state, target, payload.get("messages")).await?
-    {
-        payload.insert("messages".into(), messages);
-    }
-    apply_params(params, &mut payload);
-    let relayed = relayed(state, user, payload, Some(target)).await?;
-    save_reply(state, target, relayed).await
 }
 
 /// Chats whose id starts so live in the browser only.

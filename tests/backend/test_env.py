@@ -162,6 +162,30 @@ def test_openai_connections_are_semicolon_lists(tmp_path):
     assert settings.aiohttp_client_timeout_model_list == 10
 
 
+@pytest.mark.parametrize(
+    ("raw", "completion", "model_list"),
+    [
+        ("30", 30, 30),
+        ("0", None, None),
+        ("-5", None, None),
+        ("", None, None),
+        ("soon", 300, 10),
+    ],
+)
+def test_a_client_timeout_of_zero_or_less_is_no_limit(raw, completion, model_list):
+    """Upstream hands the values to aiohttp, which reads 0 or less as no limit; a
+    value that is not a number falls back to each variable's default."""
+    settings = Settings.from_environ(
+        {
+            "WEBUI_SECRET_KEY": SECRET,
+            "AIOHTTP_CLIENT_TIMEOUT": raw,
+            "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": raw,
+        }
+    )
+    assert settings.aiohttp_client_timeout == completion
+    assert settings.aiohttp_client_timeout_model_list == model_list
+
+
 def test_the_single_url_variable_loses_its_trailing_slash(tmp_path):
     settings = Settings.from_environ(
         {

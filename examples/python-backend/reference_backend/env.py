@@ -107,10 +107,10 @@ class Settings:
             openai_api_base_urls=openai_base_urls(env),
             openai_api_keys=openai_keys(env),
             openai_api_configs=openai_configs(env),
-            aiohttp_client_timeout=seconds_or(
+            aiohttp_client_timeout=timeout_or(
                 env.get("AIOHTTP_CLIENT_TIMEOUT", ""), 300
             ),
-            aiohttp_client_timeout_model_list=seconds_or(
+            aiohttp_client_timeout_model_list=timeout_or(
                 env.get(
                     "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST",
                     env.get("AIOHTTP_CLIENT_TIMEOUT_OPENAI_MODEL_LIST", "10"),
@@ -195,6 +195,13 @@ def seconds_or(value: str, default: int) -> int | None:
         return int(value)
     except ValueError:
         return default
+
+
+def timeout_or(value: str, default: int) -> int | None:
+    """An aiohttp timeout, read as `seconds_or` reads it; aiohttp takes 0 or less as
+    no limit, so that is None too."""
+    seconds = seconds_or(value, default)
+    return seconds if seconds and seconds > 0 else None
 
 
 # --8<-- [end:openai-connections]

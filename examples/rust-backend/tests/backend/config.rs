@@ -1,6 +1,7 @@
 //! The `config` table: seeded from the environment once, then the database wins.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::common::{backend, send};
 use axum::http::StatusCode;
@@ -246,4 +247,29 @@ fn the_activity_interval_falls_back_to_60_like_upstream() {
     }
     let default = settings(&[]).unwrap().user_active_status_update_interval;
     assert!((default - 60.0).abs() < f64::EPSILON);
+}
+
+#[test]
+fn a_client_timeout_of_zero_or_less_is_no_limit() {
+    // Upstream hands the values to aiohttp, which reads 0 or less as no limit; a
+    // value that is not a number falls back to each variable's default.
+    let seconds = |value: u64| Some(Duration::from_secs(value));
+    for (raw, completion, model_list) in [
+        ("30", seconds(30), seconds(30)),
+        ("0", None, None),
+        ("-5", None, None),
+        ("", None, None),
+        ("soon", seconds(300), seconds(10)),
+    ] {
+        let read = settings(&[
+            ("AIOHTTP_CLIENT_TIMEOUT", raw),
+            ("AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST", raw),
+        ])
+        .unwrap();
+        assert_eq!(
+            (read.client_timeout, read.model_list_timeout),
+            (completion, model_list),
+            "{raw:?}"
+        );
+    }
 }

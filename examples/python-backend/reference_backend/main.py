@@ -39,7 +39,10 @@ NAME = "Open WebUI"
 
 
 # --8<-- [start:http-client]
-# Upstream's shared aiohttp pool: at most 100 connections, 30 to one host.
+# The twin's own bounds: at most 100 connections open at once, so a burst of
+# completions cannot take every file descriptor (one more waits for a free one), and
+# 30 kept open when idle. Upstream's aiohttp pool has no limit by default (the
+# AIOHTTP_POOL_* variables, unset; this twin doesn't read them).
 POOL = httpx.Limits(max_connections=100, max_keepalive_connections=30)
 
 

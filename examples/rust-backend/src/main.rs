@@ -46,7 +46,10 @@ const MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle provider connections are closed after this, before the provider drops them.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-/// Upstream's aiohttp pool allows 30 connections per host.
+/// Idle connections kept per provider after a burst, the rest closed: the twin's own
+/// bound, as reqwest keeps every one by default. Open connections have no bound, as
+/// in upstream's aiohttp pool by default (the `AIOHTTP_POOL_*` variables, unset; this
+/// twin doesn't read them).
 const POOL_MAX_IDLE_PER_HOST: usize = 30;
 
 /// Start-up failed: the database or Redis could not be opened.

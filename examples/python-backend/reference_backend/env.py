@@ -187,8 +187,8 @@ def openai_configs(env: dict[str, str]) -> dict:
 
 
 def seconds_or(value: str, default: int) -> int | None:
-    """Upstream's timeouts: empty is None (no limit), an integer is seconds, and
-    anything else reads as the default."""
+    """Seconds as upstream reads them (`MODELS_CACHE_TTL`, and the timeouts through
+    `timeout_or`): empty is None, an integer is seconds, anything else the default."""
     if not value:
         return None
     try:

@@ -12,18 +12,26 @@ from .servers import Server
 PASSWORD_QUERY = "SELECT password FROM auth WHERE email = {}"
 
 
-def read_one(server: Server, query: str, value: str) -> tuple | None:
-    """The first row of `query`, whose one `{}` is the placeholder for `value`."""
+def read_all(server: Server, query: str, *values: str) -> list[tuple]:
+    """Every row of `query`, whose `{}`s are the placeholders for `values`."""
     if server.database_url:
         with psycopg.connect(server.database_url) as connection:
-            return connection.execute(query.format("%s"), (value,)).fetchone()
+            query = query.format(*["%s"] * len(values))
+            return connection.execute(query, values).fetchall()
     # Read-only, so the test cannot lock or change the server's file.
     uri = f"file:{server.data_dir / 'webui.db'}?mode=ro"
     connection = sqlite3.connect(uri, uri=True)
     try:
-        return connection.execute(query.format("?"), (value,)).fetchone()
+        query = query.format(*["?"] * len(values))
+        return connection.execute(query, values).fetchall()
     finally:
         connection.close()
+
+
+def read_one(server: Server, query: str, value: str) -> tuple | None:
+    """The first row of `query`, whose one `{}` is the placeholder for `value`."""
+    rows = read_all(server, query, value)
+    return rows[0] if rows else None
 
 
 def stored_password_hash(server: Server, email: str) -> str:
@@ -53,3 +61,15 @@ def chat_message(server: Server, chat_id: str, message_id: str) -> dict | None:
     if not server.database_url and record["content"] is not None:
         record["content"] = json.loads(record["content"])
     return record | {"done": bool(done)}
+
+
+def user_roles(server: Server) -> list[str]:
+    """The role of every user row, sorted: how many admins a race left, even when no
+    admin is left to ask the API."""
+    return sorted(role for (role,) in read_all(server, 'SELECT role FROM "user"'))
+
+
+def sqlite_integrity(server: Server) -> list[str]:
+    """What `PRAGMA integrity_check` says of the SQLite file: ["ok"] if sound."""
+    assert not server.database_url, "PostgreSQL has no integrity_check"
+    return [line for (line,) in read_all(server, "PRAGMA integrity_check")]

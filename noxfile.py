@@ -258,6 +258,40 @@ def upstream(session: nox.Session) -> None:
     )
 
 
+# What the Security and reliability page reports: these contract modules on each twin,
+# on SQLite and on PostgreSQL. tools/reliability.py refuses a run of anything less.
+RELIABILITY_MODULES = (
+    "tests/contract/test_hostile_tokens.py",
+    "tests/contract/test_hostile_input.py",
+    "tests/contract/test_races.py",
+    "tests/contract/test_crashes.py",
+    "tests/contract/test_shutdown.py",
+    "tests/contract/test_signin_timing.py",
+)
+RELIABILITY_TARGETS = ("python", "rust", "python+postgres", "rust+postgres")
+
+
+@nox.session
+def reliability(session: nox.Session) -> None:
+    """Run the hostile, race, crash, shutdown and timing tests; write their figures.
+
+    Writes `docs/data/reliability.json`, which the Security and reliability page shows,
+    from the run's JUnit file; a run with a failed or missing test writes nothing.
+    """
+    install(session, "tests")
+    servers = build_test_servers(session)
+    junit = Path(session.create_tmp()).resolve() / "reliability.xml"
+    session.run(
+        "pytest",
+        *RELIABILITY_MODULES,
+        *(f"--target={target}" for target in RELIABILITY_TARGETS),
+        f"--junitxml={junit}",
+        *session.posargs,
+        env=servers,
+    )
+    session.run("python", "tools/reliability.py", f"--junit={junit}", "--write")
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Measure both backends with wrk; write `docs/data/bench/`, redraw the charts.

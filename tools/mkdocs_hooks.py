@@ -10,6 +10,7 @@ import api_inventory
 import block_audit
 import compat_checklist
 import nox_sessions
+import reliability
 import roadmap
 import twin_layout
 from bench import report
@@ -25,6 +26,7 @@ RENDERERS = {
     "roadmap": lambda: roadmap.render_table(api_inventory.load()),
     "twin-layout": twin_layout.render_table,
     **report.RENDERERS,
+    **reliability.RENDERERS,
 }
 
 

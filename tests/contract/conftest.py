@@ -48,7 +48,8 @@ def pytest_collection_modifyitems(
     """Match each test to the settings of its target.
 
     A test about a connected provider is deselected where none is connected, and the
-    reverse; the summary counts them. A test of a route that the parallel-run map keeps
+    reverse, and a test of the twins alone is deselected on Open WebUI; the summary
+    counts them. A test of a route that the parallel-run map keeps
     on Open WebUI states Open WebUI's answer: on a twin it must fail (a strict xfail),
     and the day it passes, the route can move to the twin (`tests/proxy` ties the
     markers to the map).
@@ -59,8 +60,10 @@ def pytest_collection_modifyitems(
         target = callspec.params.get("target") if callspec else None
         if not isinstance(target, Target):
             continue
-        if (item.get_closest_marker("needs_provider") and not target.provider) or (
-            item.get_closest_marker("no_provider") and target.provider
+        if (
+            (item.get_closest_marker("needs_provider") and not target.provider)
+            or (item.get_closest_marker("no_provider") and target.provider)
+            or (item.get_closest_marker("twins_only") and target.impl == "upstream")
         ):
             deselected.append(item)
             continue

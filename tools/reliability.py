@@ -1,15 +1,16 @@
 """The Security and reliability page's figures, from a run of the tests that make them.
 
 `nox -s reliability` runs the hostile catalogues, the races, the crash rounds, the
-shutdown and the signin timing tests of the contract suite on the twins' four targets
-with pytest's `--junitxml`, then hands the file to this module::
+shutdown, the signin timing and the schema fuzzing tests of the contract suite on the
+twins' four targets with pytest's `--junitxml`, then hands the file to this module::
 
     python tools/reliability.py --junit run.xml [--upstream-junit upstream.xml] --write
 
-which writes `docs/data/reliability.json`: what the catalogues hold and what each run
-did, target by target. It refuses, and writes nothing, when a test failed or erred, when
-a module ran no test on a target, or when a catalogue's rows and the run's disagree: the
-page never shows a failed, empty or stale run as a result.
+which writes `docs/data/reliability.json`: what the catalogues hold, the kinds of
+fuzzing finding the twins keep, and what each run did, target by target. It refuses,
+and writes nothing, when a test failed or erred, when a module ran no test on a target,
+or when a catalogue's rows and the run's disagree: the page never shows a failed, empty
+or stale run as a result.
 """
 
 from __future__ import annotations
@@ -42,11 +43,17 @@ MODULES = (
     "test_crashes",
     "test_shutdown",
     "test_signin_timing",
+    "test_schema_fuzz",
 )
 TWIN_TARGETS = ("python", "rust", "python+postgres", "rust+postgres")
 # The tests that repeat one scenario as separate items, so that a run counts them.
 RACE_REPEATED = ("test_races", "test_parallel_first_signups_make_one_admin")
 CRASH_ROUNDS = ("test_crashes", "test_kill_loses_no_acknowledged_write")
+# The fuzzing test, and the JUnit property in which it records its run's counts.
+FUZZ_TEST = ("test_schema_fuzz", "test_fuzzing_finds_no_server_error")
+FUZZ_PROPERTY = "fuzz"
+# The kinds of fuzzing finding the twins keep, and why.
+FUZZ_FINDINGS = ROOT / "tests/contract/fuzz_findings.json"
 # A `--target` spec (tests/contract/targets.py); a test without one is a unit test.
 TARGET_SPEC = re.compile(r"(?:python|rust|upstream)(?:\+(?:postgres|redis|provider))*")
 OUTCOMES = ("passed", "failed", "skipped", "xfailed")
@@ -68,6 +75,7 @@ class Result:
     target: str | None
     param: str
     outcome: str
+    properties: dict[str, str]
 
 
 def read_junit(path: Path) -> tuple[str, list[Result]]:
@@ -93,7 +101,8 @@ def _result(case: ET.Element) -> Result:
     first, _, rest = params.removesuffix("]").partition("-")
     target = first if TARGET_SPEC.fullmatch(first) else None
     param = rest if target else params.removesuffix("]")
-    return Result(module, name, test, target, param, _outcome(case))
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    return Result(module, name, test, target, param, _outcome(case), properties)
 
 
 def _outcome(case: ET.Element) -> str:
@@ -112,6 +121,11 @@ def load_catalogues() -> dict[str, dict]:
         name: json.loads((HOSTILE / f"{name}.json").read_text(encoding="utf-8"))
         for name in CATALOGUES
     }
+
+
+def load_findings() -> dict[str, dict]:
+    """The committed kinds of fuzzing finding, by code, with their title and why."""
+    return json.loads(FUZZ_FINDINGS.read_text(encoding="utf-8"))["kinds"]
 
 
 def histogram(statuses: Iterable[int]) -> dict[str, int]:
@@ -215,7 +229,20 @@ def summarise_run(
         },
         "races": _repeated(results, targets, RACE_REPEATED, ("run", "passed")),
         "crashes": _repeated(results, targets, CRASH_ROUNDS, ("run", "survived")),
+        "fuzzing": _fuzzing(results),
     }
+
+
+def _fuzzing(results: list[Result]) -> dict[str, dict]:
+    """What each fuzzing run recorded: operations, test cases, findings by kind."""
+    found = {}
+    for r in results:
+        if (r.module, r.test) != FUZZ_TEST or r.outcome != "passed":
+            continue
+        if FUZZ_PROPERTY not in r.properties:
+            raise RefusedError(f"{r.name} recorded no {FUZZ_PROPERTY!r} property")
+        found[r.target] = json.loads(r.properties[FUZZ_PROPERTY])
+    return found
 
 
 def _target_order(targets: list[str]):
@@ -239,8 +266,13 @@ def _repeated(
     return found
 
 
-def build(junit: Path, upstream: Path | None, catalogues: dict[str, dict]) -> dict:
-    """The data file without the commit; refuses what the page must not show."""
+def build(
+    junit: Path, upstream: Path | None, catalogues: dict[str, dict], findings: dict
+) -> dict:
+    """The data file without the commit; refuses what the page must not show.
+
+    ``findings`` are the kinds of fuzzing finding the twins keep, by code.
+    """
     summaries = {
         name: summarise_catalogue(name, catalogue)
         for name, catalogue in catalogues.items()
@@ -252,6 +284,10 @@ def build(junit: Path, upstream: Path | None, catalogues: dict[str, dict]) -> di
             **summarise_run(results, catalogues, TWIN_TARGETS, MODULES),
         }
     }
+    for target, fuzzed in runs["twins"]["fuzzing"].items():
+        unexplained = set(fuzzed["findings"]) - set(findings)
+        if unexplained:
+            raise RefusedError(f"fuzzing on {target} found {sorted(unexplained)}")
     if upstream:
         date, results = read_junit(upstream)
         specs = sorted({r.target for r in results if r.target})
@@ -263,7 +299,12 @@ def build(junit: Path, upstream: Path | None, catalogues: dict[str, dict]) -> di
             "date": date,
             **summarise_run(results, catalogues, specs, required),
         }
-    return {"command": REGENERATE, "catalogues": summaries, "runs": runs}
+    return {
+        "command": REGENERATE,
+        "catalogues": summaries,
+        "fuzz_findings": findings,
+        "runs": runs,
+    }
 
 
 def commit() -> dict:
@@ -381,6 +422,35 @@ def render_repeated(data: dict | None, kind: str) -> str:
     return _table(header, rows, "lrr")
 
 
+def render_fuzzing(data: dict | None) -> str:
+    """Each fuzzing run: operations, test cases, and findings by kind."""
+    if data is None:
+        return NOT_MEASURED
+    rows = [
+        [
+            _target(target),
+            str(fuzzed["operations"]),
+            f"{fuzzed['test_cases']:,}",
+            _statuses(fuzzed["findings"]) or "none",
+        ]
+        for run in data["runs"].values()
+        for target, fuzzed in run.get("fuzzing", {}).items()
+    ]
+    header = ["Target", "Operations", "Test cases", "Findings by kind"]
+    return _table(header, rows, "lrrl")
+
+
+def render_fuzz_findings(data: dict | None) -> str:
+    """The kinds of finding the twins keep, and why."""
+    if data is None:
+        return NOT_MEASURED
+    rows = [
+        [f"`{code}`", _text(kind["title"]), _text(kind["why"])]
+        for code, kind in data["fuzz_findings"].items()
+    ]
+    return _table(["Kind", "What schemathesis reports", "Why the twins keep it"], rows)
+
+
 def render_differs(data: dict | None) -> str:
     """Every catalogue row where the twins deliberately answer unlike upstream."""
     if data is None:
@@ -438,6 +508,8 @@ RENDERERS = {
     "reliability-races": lambda: render_repeated(load(), "races"),
     "reliability-crashes": lambda: render_repeated(load(), "crashes"),
     "reliability-differs": lambda: render_differs(load()),
+    "reliability-fuzzing": lambda: render_fuzzing(load()),
+    "reliability-fuzz-findings": lambda: render_fuzz_findings(load()),
     "reliability-example-rows": render_example_rows,
 }
 
@@ -449,7 +521,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write {DATA_FILE.name}")
     args = parser.parse_args(argv)
     try:
-        data = {**build(args.junit, args.upstream_junit, load_catalogues()), **commit()}
+        data = build(
+            args.junit, args.upstream_junit, load_catalogues(), load_findings()
+        )
+        data |= commit()
     except RefusedError as refusal:
         print(f"refused, nothing written: {refusal}", file=sys.stderr)
         return 1

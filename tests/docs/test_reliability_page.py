@@ -49,8 +49,12 @@ CATALOGUES = {
         ],
     },
 }
+FINDINGS = {"ST103": {"title": "Undocumented status code", "why": "synthetic"}}
 RACES, RACE_TEST = reliability.RACE_REPEATED
 CRASHES, CRASH_TEST = reliability.CRASH_ROUNDS
+FUZZ, FUZZ_TEST = reliability.FUZZ_TEST
+# What a fuzzing item records, as tests/contract/test_schema_fuzz.py records it.
+FUZZED = {"operations": 42, "test_cases": 1234, "findings": {"ST103": 7}}
 
 
 def _items(target: str) -> list[tuple[str, str]]:
@@ -68,6 +72,7 @@ def _items(target: str) -> list[tuple[str, str]]:
         *((CRASHES, f"{CRASH_TEST}[{target}-{n}]") for n in range(4)),
         ("test_shutdown", f"test_a_request_in_flight_finishes[{target}]"),
         ("test_signin_timing", f"test_unknown_email_takes_as_long[{target}]"),
+        (FUZZ, f"{FUZZ_TEST}[{target}]"),
     ]
 
 
@@ -75,15 +80,20 @@ def _junit(
     path: Path,
     items: list[tuple[str, str]],
     outcomes: dict[str, str] | None = None,
+    fuzzed: dict | None = FUZZED,
 ) -> Path:
     """A JUnit file as pytest writes it; ``outcomes`` maps a name to failure, error,
-    skip or xfail (passed otherwise)."""
+    skip or xfail (passed otherwise); each fuzzing item records ``fuzzed``."""
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", timestamp="2026-12-03T12:00:00+00:00")
     for module, name in items:
         case = ET.SubElement(
             suite, "testcase", classname=f"tests.contract.{module}", name=name
         )
+        if module == FUZZ and fuzzed is not None:
+            properties = ET.SubElement(case, "properties")
+            value = json.dumps(fuzzed)
+            ET.SubElement(properties, "property", name="fuzz", value=value)
         outcome = (outcomes or {}).get(name)
         if outcome in ("failure", "error"):
             ET.SubElement(case, outcome, message="boom")
@@ -93,21 +103,25 @@ def _junit(
     return path
 
 
-def _full_run(tmp_path: Path, **outcomes: str) -> Path:
+def _full_run(tmp_path: Path, fuzzed: dict | None = FUZZED, **outcomes: str) -> Path:
     items = [item for t in reliability.TWIN_TARGETS for item in _items(t)]
     # A unit test of the timing statistic takes no target.
     items.append(("test_signin_timing", "test_the_statistic_sees_a_shortcut"))
-    return _junit(tmp_path / "run.xml", items, outcomes)
+    return _junit(tmp_path / "run.xml", items, outcomes, fuzzed)
 
 
 @pytest.fixture
 def catalogues(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The synthetic catalogues where the tool reads them; its data file in tmp."""
+    """The synthetic catalogues and findings where the tool reads them; its data
+    file in tmp."""
     hostile = tmp_path / "hostile"
     hostile.mkdir()
     for name, catalogue in CATALOGUES.items():
         (hostile / f"{name}.json").write_text(json.dumps(catalogue), encoding="utf-8")
+    findings = tmp_path / "fuzz_findings.json"
+    findings.write_text(json.dumps({"kinds": FINDINGS}), encoding="utf-8")
     monkeypatch.setattr(reliability, "HOSTILE", hostile)
+    monkeypatch.setattr(reliability, "FUZZ_FINDINGS", findings)
     monkeypatch.setattr(reliability, "DATA_FILE", tmp_path / "reliability.json")
     return hostile
 
@@ -116,7 +130,7 @@ def test_counts_a_passing_run(tmp_path: Path):
     xfail = f"{RACE_TEST}[rust+postgres-2]"
     skip = "test_unknown_email_takes_as_long[python+postgres]"
     run = _full_run(tmp_path, **{xfail: "xfail", skip: "skip"})
-    data = reliability.build(run, None, CATALOGUES)
+    data = reliability.build(run, None, CATALOGUES, FINDINGS)
     tokens, bad_input = data["catalogues"]["tokens"], data["catalogues"]["bad_input"]
     assert (tokens["cases"], bad_input["cases"]) == (2, 4)
     assert (bad_input["needs_provider"], bad_input["no_provider"]) == (1, 0)
@@ -151,7 +165,20 @@ def test_counts_a_passing_run(tmp_path: Path):
     assert twins["races"]["python"] == {"run": 3, "passed": 3}
     assert twins["races"]["rust+postgres"] == {"run": 3, "passed": 2}
     assert twins["crashes"]["rust"] == {"run": 4, "survived": 4}
+    assert twins["fuzzing"] == dict.fromkeys(reliability.TWIN_TARGETS, FUZZED)
+    assert data["fuzz_findings"] == FINDINGS
     assert "upstream" not in data["runs"]
+
+
+def test_refuses_a_fuzzing_run_that_recorded_nothing(tmp_path: Path):
+    with pytest.raises(reliability.RefusedError, match="recorded no 'fuzz' property"):
+        reliability.build(_full_run(tmp_path, None), None, CATALOGUES, FINDINGS)
+
+
+def test_refuses_a_fuzzing_finding_nobody_explained(tmp_path: Path):
+    found = {**FUZZED, "findings": {"ST103": 1, "ST101": 2}}
+    with pytest.raises(reliability.RefusedError, match=r"found \['ST101'\]"):
+        reliability.build(_full_run(tmp_path, found), None, CATALOGUES, FINDINGS)
 
 
 def _refusal(capsys, run: Path, *extra: str) -> str:
@@ -224,7 +251,7 @@ def test_refuses_a_file_that_is_not_junit(tmp_path: Path, capsys):
 def test_refuses_a_catalogue_row_the_format_forbids(tmp_path, row, message):
     catalogues = {**CATALOGUES, "tokens": {"about": "", "cases": [row]}}
     with pytest.raises(reliability.RefusedError, match=message):
-        reliability.build(_full_run(tmp_path), None, catalogues)
+        reliability.build(_full_run(tmp_path), None, catalogues, FINDINGS)
 
 
 def test_reads_an_upstream_run_of_the_catalogues(tmp_path: Path):
@@ -238,7 +265,7 @@ def test_reads_an_upstream_run_of_the_catalogues(tmp_path: Path):
     race = f"{RACE_TEST}[{spec}-01]"
     items.append((RACES, race))
     upstream = _junit(tmp_path / "upstream.xml", items, {race: "xfail"})
-    data = reliability.build(_full_run(tmp_path), upstream, CATALOGUES)
+    data = reliability.build(_full_run(tmp_path), upstream, CATALOGUES, FINDINGS)
     run = data["runs"]["upstream"]
     assert run["targets"][spec]["test_hostile_input"]["passed"] == 4
     assert run["races"] == {spec: {"run": 1, "passed": 0}}
@@ -247,7 +274,9 @@ def test_reads_an_upstream_run_of_the_catalogues(tmp_path: Path):
 
 def test_refuses_a_twin_in_the_upstream_run(tmp_path: Path):
     with pytest.raises(reliability.RefusedError, match="are not upstream targets"):
-        reliability.build(_full_run(tmp_path), _full_run(tmp_path), CATALOGUES)
+        reliability.build(
+            _full_run(tmp_path), _full_run(tmp_path), CATALOGUES, FINDINGS
+        )
 
 
 @pytest.mark.usefixtures("catalogues")
@@ -323,6 +352,11 @@ def test_the_page_shows_the_committed_run(built_site: Path):
             for target, counts in run[kind].items():
                 code = f"<code>{target}</code>"
                 assert _cells(code, *counts.values()).search(html), (kind, target)
+        for target, fuzzed in run["fuzzing"].items():
+            row = (f"<code>{target}</code>", fuzzed["operations"])
+            assert _cells(*row, f"{fuzzed['test_cases']:,}").search(html), target
+    for code in DATA["fuzz_findings"]:
+        assert f"<code>{code}</code>" in html
         for target, modules in run["targets"].items():
             label = (
                 target if target == reliability.NO_TARGET else f"<code>{target}</code>"
@@ -338,15 +372,16 @@ def test_the_committed_run_is_of_the_current_catalogues():
         name: reliability.summarise_catalogue(name, catalogue)
         for name, catalogue in reliability.load_catalogues().items()
     }
-    assert DATA["catalogues"] == current, (
-        f"docs/data/reliability.json is stale: run `{reliability.REGENERATE}`"
-    )
+    stale = f"docs/data/reliability.json is stale: run `{reliability.REGENERATE}`"
+    assert DATA["catalogues"] == current, stale
+    assert DATA["fuzz_findings"] == reliability.load_findings(), stale
 
 
 @pytest.mark.skipif(DATA is None, reason="no run is committed")
 def test_the_committed_run_holds_what_the_issue_asks():
     """Every module on every twin target and nothing failed; the first-admin race
-    repeated at least twenty times per target; every crash round survived."""
+    repeated at least twenty times per target; every crash round survived; a
+    fuzzing run on each."""
     twins = DATA["runs"]["twins"]
     for target in reliability.TWIN_TARGETS:
         for module in reliability.MODULES:
@@ -356,3 +391,4 @@ def test_the_committed_run_holds_what_the_issue_asks():
         races, crashes = twins["races"][target], twins["crashes"][target]
         assert races["passed"] == races["run"] >= 20, target
         assert crashes["survived"] == crashes["run"] > 0, target
+        assert twins["fuzzing"][target]["test_cases"] > 0, target

@@ -48,7 +48,7 @@ MODULES = (
 TWIN_TARGETS = ("python", "rust", "python+postgres", "rust+postgres")
 # The tests that repeat one scenario as separate items, so that a run counts them.
 RACE_REPEATED = ("test_races", "test_parallel_first_signups_make_one_admin")
-CRASH_ROUNDS = ("test_crashes", "test_kill_loses_no_acknowledged_write")
+CRASH_ROUNDS = ("test_crashes", "test_acknowledged_writes_survive_a_kill")
 # The fuzzing test, and the JUnit property in which it records its run's counts.
 FUZZ_TEST = ("test_schema_fuzz", "test_fuzzing_finds_no_server_error")
 FUZZ_PROPERTY = "fuzz"
@@ -431,7 +431,7 @@ def render_fuzzing(data: dict | None) -> str:
             _target(target),
             str(fuzzed["operations"]),
             f"{fuzzed['test_cases']:,}",
-            _statuses(fuzzed["findings"]) or "none",
+            _statuses(dict(sorted(fuzzed["findings"].items()))) or "none",
         ]
         for run in data["runs"].values()
         for target, fuzzed in run.get("fuzzing", {}).items()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from ..api import http_client
 from ..snapshot import Fingerprint
 from ..targets import Target
 
@@ -67,6 +68,14 @@ def expected_status(row: dict, target: Target) -> int:
     return row["upstream"] if target.impl == "upstream" else row["twins"]
 
 
+def must_change_nothing(row: dict, target: Target) -> bool:
+    """`changes_nothing`, or for Open WebUI its own flag where the row has one: its
+    recorded answer to a row that differs may store what the twins refuse."""
+    if target.impl == "upstream":
+        return row.get("upstream_changes_nothing", row["changes_nothing"])
+    return row["changes_nothing"]
+
+
 def expand(parts: str | list) -> str:
     """A text written as parts: a string as it is, `[text, n]` as text repeated n
     times, so a catalogue can hold a 10 MB body in one line."""
@@ -113,8 +122,12 @@ def assert_clean_answer(response: httpx.Response, status: int, secret: str) -> N
     assert secret not in text, "the body shows the server's secret"
 
 
-def assert_healthy(client: httpx.Client) -> None:
-    assert client.get("/health").status_code == 200, "the server is down after the row"
+def assert_healthy(base_url: str) -> None:
+    """On a new connection: the question is whether the server is up, and a server
+    may close the row's connection after a 5xx."""
+    with http_client(base_url) as client:
+        response = client.get("/health")
+    assert response.status_code == 200, "the server is not healthy after the row"
 
 
 def assert_meaningful(fingerprint: Fingerprint) -> None:

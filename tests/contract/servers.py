@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -71,8 +71,13 @@ class Server:
     database_url: str | None
     # The model provider it is connected to, on a `+provider` target.
     provider: Provider | None = None
-    # The process group to signal; set once the process runs.
-    pid: int = 0
+    # The process, whose id is also its group's, to signal; set once it runs.
+    process: subprocess.Popen | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the server is not started yet"
+        return self.process.pid
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         text = (
@@ -171,11 +176,15 @@ def running_server(
     secret: str,
     extra_env: Mapping[str, str] | None = None,
     data_dir: Path | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Server]:
     """Start one server of `target` in `workdir`; stop it and drop its stores after.
 
     `data_dir` defaults to a fresh directory; the interop suite passes one shared by two
-    servers. `extra_env` overrides the defaults, for tests that need other settings.
+    servers. `database_url` is the same for a `+postgres` target: a database to use
+    instead of a fresh one, left in place after; the crash suite restarts a server on
+    what a killed one left. `extra_env` overrides the defaults, for tests that need
+    other settings.
     """
     data_dir = data_dir or workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -188,9 +197,11 @@ def running_server(
         # the contract.
         defaults = {"ENABLE_API_KEYS": "true", "ENABLE_OPENAI_API": "false"}
         env = server_env(port, data_dir, secret, impl_env | defaults)
-        database_url = None
-        if target.postgres:
+        if not target.postgres:
+            database_url = None
+        elif not database_url:
             database_url = stack.enter_context(postgres_database())
+        if database_url:
             env["DATABASE_URL"] = open_webui_url(database_url)
         if target.redis:
             prefix = stack.enter_context(redis_namespace())
@@ -214,6 +225,6 @@ def running_server(
         log = stack.enter_context(server.log_path.open("ab"))
         process = start(argv, cwd or workdir, env, log)
         stack.callback(stop, process)
-        server = replace(server, pid=process.pid)
+        server = replace(server, process=process)
         wait_until_ready(process, server)
         yield server

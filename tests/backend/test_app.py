@@ -7,6 +7,11 @@ FastAPI redirects to it, and the test here says so.
 
 from fastapi.testclient import TestClient
 
+from reference_backend.env import Settings
+from reference_backend.main import create_app
+
+from .conftest import SECRET
+
 
 # --8<-- [start:json-errors]
 def test_unknown_routes_and_methods_get_fastapis_json(client: TestClient) -> None:
@@ -34,3 +39,67 @@ def test_both_spellings_of_a_root_route_reach_it(client: TestClient) -> None:
 
 
 # --8<-- [end:slash]
+
+
+# --8<-- [start:server-error]
+def test_an_unexpected_failure_is_a_json_500_that_tells_nothing(settings) -> None:
+    app = create_app(settings)
+
+    @app.get("/fails")
+    def fails() -> None:
+        raise RuntimeError("a handler's bug, with a secret in its message")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/fails")
+        assert response.status_code == 500
+        assert response.json() == {"detail": "Internal Server Error"}
+        assert client.get("/health").status_code == 200
+
+
+# --8<-- [end:server-error]
+
+
+# --8<-- [start:body-limit]
+def signin_of_size(size: int) -> dict:
+    """A sign-in form whose password makes the body `size` bytes long, or about."""
+    return {"email": "nobody@example.com", "password": "x" * size}
+
+
+def test_a_body_over_max_request_body_size_is_a_json_413(tmp_path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "WEBUI_SECRET_KEY": SECRET}
+    settings = Settings.from_environ({**env, "MAX_REQUEST_BODY_SIZE": "1000"})
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/api/v1/auths/signin", json=signin_of_size(1000))
+        assert response.status_code == 413
+        assert response.json() == {"detail": "Request body too large"}
+        chunked = client.post(
+            "/api/v1/auths/signin",
+            content=iter([b'{"email": "a@b.c", "password": "', b"x" * 1000, b'"}']),
+            headers={"Content-Type": "application/json"},
+        )
+        assert (chunked.status_code, chunked.json()) == (413, response.json())
+        under = client.post("/api/v1/auths/signin", json=signin_of_size(900))
+        assert under.status_code == 400, "a body under the limit is read"
+
+
+def test_without_a_limit_a_large_body_is_read(client: TestClient) -> None:
+    form = signin_of_size(3 * 1024 * 1024)
+    response = client.post("/api/v1/auths/signin", json=form)
+    assert response.status_code == 400
+    assert "incorrect" in response.json()["detail"]
+
+
+# --8<-- [end:body-limit]
+
+
+def test_text_the_database_cannot_store_is_a_400(client: TestClient) -> None:
+    """A lone surrogate cannot be encoded for SQLite: refused, and nothing stored."""
+    body = '{"name": "a\\ud800", "email": "s@example.com", "password": "pw-1234"}'
+    response = client.post(
+        "/api/v1/auths/signup",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "cannot store" in response.json()["detail"]
+    assert client.get("/api/config").json()["onboarding"] is True

@@ -1,8 +1,16 @@
 """SQLite connections: WAL, then upstream's PRAGMAs from the settings."""
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
-from reference_backend.internal.db import make_engine
+from reference_backend.internal.db import (
+    I64_MAX,
+    is_unique_violation,
+    make_engine,
+    one_page,
+)
+from reference_backend.models import auths, users
 
 # What SQLite answers for the defaults: NORMAL is 1, MEMORY is 2.
 DEFAULT_PRAGMAS = {
@@ -24,3 +32,39 @@ def test_every_new_connection_runs_the_pragmas(settings):
         }
     engine.dispose()
     assert read == DEFAULT_PRAGMAS
+
+
+# --8<-- [start:first-admin]
+def add_account(db, email: str):
+    return auths.insert_user(
+        db,
+        email=email,
+        password_hash="x",
+        name="N",
+        profile_image_url=None,
+        role="pending",
+    )
+
+
+def test_only_the_first_to_ask_becomes_the_admin(db):
+    first, second = add_account(db, "a@example.com"), add_account(db, "b@example.com")
+    assert users.promote_first_admin(db, second.id) is True
+    assert users.promote_first_admin(db, first.id) is False
+    assert users.get_user_by_id(db, first.id).role == "pending"
+    assert users.get_user_by_id(db, second.id).role == "admin"
+
+
+# --8<-- [end:first-admin]
+
+
+def test_a_duplicate_email_is_a_unique_violation(db):
+    add_account(db, "a@example.com")
+    with pytest.raises(IntegrityError) as refused:
+        add_account(db, "A@example.com")
+    assert is_unique_violation(refused.value)
+
+
+def test_the_last_page_a_bigint_can_number_is_read_not_overflowed(db):
+    """Its offset passes the largest BIGINT and stops there, as the Rust twin's does."""
+    add_account(db, "a@example.com")
+    assert db.scalars(one_page(select(users.User.id), I64_MAX, 60)).all() == []

@@ -35,6 +35,7 @@ def test_defaults_are_upstreams(tmp_path):
         ("journal_size_limit", "67108864"),
     )
     assert settings.user_active_status_update_interval == 60.0
+    assert settings.max_request_body_size is None
 
 
 @pytest.mark.parametrize(
@@ -199,3 +200,18 @@ def test_the_single_url_variable_loses_its_trailing_slash(tmp_path):
     assert settings.openai_api_base_urls == ("http://a/v1",)
     assert settings.openai_api_keys == ("k",)
     assert settings.openai_api_configs == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "size"), [("", None), ("1048576", 1048576), (" 10 ", 10)]
+)
+def test_a_body_size_limit_is_a_number_of_bytes(raw, size):
+    env = {"MAX_REQUEST_BODY_SIZE": raw, "WEBUI_SECRET_KEY": SECRET}
+    assert Settings.from_environ(env).max_request_body_size == size
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "1e6", "10MB"])
+def test_a_body_size_limit_must_be_a_positive_integer(raw):
+    env = {"MAX_REQUEST_BODY_SIZE": raw, "WEBUI_SECRET_KEY": SECRET}
+    with pytest.raises(ValueError, match="MAX_REQUEST_BODY_SIZE="):
+        Settings.from_environ(env)

@@ -46,3 +46,37 @@ def test_decode_rejects(token):
 
 def test_revocation_key_has_upstreams_format():
     assert revoked_key("open-webui", "abc") == "open-webui:auth:token:abc:revoked"
+
+
+# --8<-- [start:claim-types]
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {**CLAIMS, "id": {"id": "user-1"}},
+        {**CLAIMS, "id": ["user-1"]},
+        {**CLAIMS, "id": 1},
+        {**CLAIMS, "id": None},
+        {**CLAIMS, "id": True},
+        {"typ": "session", "session_stamp": "stamp-1"},
+        {**CLAIMS, "typ": None},
+        {**CLAIMS, "session_stamp": 1},
+        {**CLAIMS, "iat": "now"},
+    ],
+    ids=[
+        "id-object",
+        "id-list",
+        "id-number",
+        "id-null",
+        "id-bool",
+        "no-id",
+        "typ-null",
+        "stamp-number",
+        "iat-text",
+    ],
+)
+def test_decode_rejects_claims_of_the_wrong_type(claims):
+    """Signed with the right key, yet refused: the Rust twin cannot read them."""
+    assert decode_token(jwt.encode(claims, SECRET, algorithm="HS256"), SECRET) is None
+
+
+# --8<-- [end:claim-types]

@@ -63,7 +63,18 @@ TOKEN_REVOKED = "Invalid token"
 HUMAN_SESSION_REQUIRED = "A human session is required."
 AUTH_CHANGED = "Authentication changed. Please sign in again."
 INVALID_AUTH_REQUEST = "Invalid authentication request."
+SIGNUP_FAILED = "An internal error occurred during signup."
 # endregion: auth-route-messages
+
+# region: twin-messages
+# The twins' own answers, where upstream would fail with a 500 or has no such check.
+SERVER_ERROR = "Internal Server Error"
+REQUEST_BODY_TOO_LARGE = "Request body too large"
+UNSTORABLE_TEXT = (
+    "The request holds text the database cannot store: a NUL character (\\u0000) "
+    "or a lone surrogate."
+)
+# endregion: twin-messages
 
 # region: model-messages
 BACKGROUND_NOT_ACCESSIBLE = "Background image is not accessible."

@@ -57,6 +57,8 @@ class Settings:
     aiohttp_client_timeout_model_list: int | None
     # How long one user's gathered provider model list is reused, in seconds.
     models_cache_ttl: int | None
+    # The largest request body in bytes, answered 413 above it; None: no limit.
+    max_request_body_size: int | None
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -118,6 +120,7 @@ class Settings:
                 10,
             ),
             models_cache_ttl=seconds_or(env.get("MODELS_CACHE_TTL", "1"), 1),
+            max_request_body_size=body_size_limit(env.get("MAX_REQUEST_BODY_SIZE", "")),
         )
 
 
@@ -146,6 +149,19 @@ def number_or(value: str, default: float) -> float:
         return float(value)
     except ValueError:
         return default
+
+
+def body_size_limit(value: str) -> int | None:
+    """`MAX_REQUEST_BODY_SIZE` in bytes, unset or empty for no limit; anything but a
+    positive integer is a configuration error. The twins' own: upstream has none."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError(
+            f"MAX_REQUEST_BODY_SIZE={value!r}: expected a positive number of bytes"
+        )
+    return int(value)
 
 
 # --8<-- [end:environ]

@@ -17,7 +17,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reference_backend import constants
 from reference_backend.env import Settings
 from reference_backend.internal.db import (
     create_tables,
@@ -94,6 +97,9 @@ def lifespan(settings: Settings):
 # --8<-- [start:create-app]
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Open WebUI reference backend", lifespan=lifespan(settings))
+    # Added first, so CORS wraps it and a 413 carries CORS headers, as in the Rust twin.
+    if settings.max_request_body_size is not None:
+        app.add_middleware(BodyLimit, limit=settings.max_request_body_size)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_allow_origin),
@@ -111,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(completions.router, prefix="/api", tags=["chat"])
     app.include_router(openai.router, prefix="/openai", tags=["openai"])
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, server_error)
     return app
 
 
@@ -129,6 +136,71 @@ async def validation_error(_request: Request, error: RequestValidationError):
 
 
 # --8<-- [end:validation-error]
+
+
+# --8<-- [start:server-error]
+async def server_error(_request: Request, _error: Exception) -> JSONResponse:
+    """Any unexpected failure: a JSON 500 that tells nothing of its cause.
+
+    Starlette would answer in plain text; the Rust twin answers a panic this way.
+    The traceback still goes to the log: Starlette re-raises after this answer.
+    """
+    return JSONResponse({"detail": constants.SERVER_ERROR}, status_code=500)
+
+
+# --8<-- [end:server-error]
+
+
+# --8<-- [start:read-body-first]
+class BodyLimit:
+    """`MAX_REQUEST_BODY_SIZE`: a larger body is refused with a JSON 413, before any
+    route runs, as the Rust twin's `read_body_first` refuses it.
+
+    A declared `Content-Length` over the limit is refused unread. Otherwise the body
+    is read whole first, never more than the limit plus one chunk, so a chunked body
+    is counted too; the app then reads it from memory.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            await too_large(scope, receive, send)
+            return
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await too_large(scope, receive, send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    # The rest of the body may still be on its way: this connection is done.
+    response = JSONResponse(
+        {"detail": constants.REQUEST_BODY_TOO_LARGE},
+        status_code=413,
+        headers={"Connection": "close"},
+    )
+    await response(scope, receive, send)
+
+
+# --8<-- [end:read-body-first]
 
 
 def status_router():

@@ -9,12 +9,18 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
+from fastapi import HTTPException
 from sqlalchemy import Engine, Select, Text, create_engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from starlette.concurrency import run_in_threadpool
+
+from reference_backend import constants
 
 
 class Base(DeclarativeBase):
@@ -58,12 +64,15 @@ def make_engine(url: str, pragmas: Sequence[tuple[str, str]] = ()) -> Engine:
     """An engine for `url`; SQLite connections switch to WAL, as upstream's do.
 
     Each new SQLite connection then runs `pragmas`, the checked `(name, value)` pairs
-    of `Settings.sqlite_pragmas`; PostgreSQL ignores them.
+    of `Settings.sqlite_pragmas`; PostgreSQL ignores them. On both, text the
+    database cannot store is refused with a 400 (`refuse_unstorable_text`).
     """
     if not is_sqlite(url):
-        return create_engine(
+        engine = create_engine(
             url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW
         )
+        event.listen(engine, "handle_error", refuse_unstorable_text)
+        return engine
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False},
@@ -79,16 +88,68 @@ def make_engine(url: str, pragmas: Sequence[tuple[str, str]] = ()) -> Engine:
             cursor.execute(f"PRAGMA {name}={value}")
         cursor.close()
 
+    event.listen(engine, "handle_error", refuse_unstorable_text)
     return engine
 
 
 # --8<-- [end:engine]
 
 
+# --8<-- [start:driver-errors]
+# PostgreSQL's codes for text it cannot hold: a NUL its own parser met
+# (character_not_in_repertoire), a \u0000 escape read into text (untranslatable).
+UNSTORABLE_TEXT_CODES = ("22021", "22P05")
+# What psycopg says when it refuses to send a NUL itself.
+PSYCOPG_NUL = "NUL (0x00)"
+# A duplicate key: SQLite's extended codes, PostgreSQL's unique_violation.
+UNIQUE_VIOLATIONS = (
+    "SQLITE_CONSTRAINT_UNIQUE",
+    "SQLITE_CONSTRAINT_PRIMARYKEY",
+    "23505",
+)
+
+
+def refuse_unstorable_text(context: ExceptionContext) -> None:
+    """The engine's error hook: text the database cannot store is the client's error.
+
+    PostgreSQL text holds no NUL character (psycopg refuses one before sending it),
+    and neither engine takes a lone surrogate, which UTF-8 cannot encode. Upstream
+    answers such a request with a 500; here every route answers 400 and stores
+    nothing. SQLite stores a NUL, as upstream's does. Other errors pass unchanged.
+    """
+    error = context.original_exception
+    nul = (
+        PSYCOPG_NUL in str(error)
+        or getattr(error, "sqlstate", None) in UNSTORABLE_TEXT_CODES
+    )
+    if isinstance(error, UnicodeEncodeError) or (
+        context.dialect.name == "postgresql" and nul
+    ):
+        raise HTTPException(400, constants.UNSTORABLE_TEXT) from error
+
+
+def is_unique_violation(error: DBAPIError) -> bool:
+    """Whether the driver refused a duplicate key, as sqlx's `is_unique_violation`."""
+    driver_error = error.orig
+    code = getattr(driver_error, "sqlstate", None) or getattr(
+        driver_error, "sqlite_errorname", None
+    )
+    return code in UNIQUE_VIOLATIONS
+
+
+# --8<-- [end:driver-errors]
+
+
 # --8<-- [start:one-page]
+# The numbers a BIGINT holds, as the Rust twin's i64: a larger page number is a 422
+# before any query (the driver would overflow with a 500), and an offset stops there.
+I64_MAX = 2**63 - 1
+Int64 = Annotated[int, Ge(-I64_MAX - 1), Le(I64_MAX)]
+
+
 def one_page(statement: Select, page: int, size: int) -> Select:
     """Page `page` (from 1) of `size` rows; page 0 and below read as page 1."""
-    return statement.offset(max(page - 1, 0) * size).limit(size)
+    return statement.offset(min(max(page - 1, 0) * size, I64_MAX)).limit(size)
 
 
 # --8<-- [end:one-page]

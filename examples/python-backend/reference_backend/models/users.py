@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Session
@@ -160,8 +161,35 @@ def get_user_by_email(db: Session, email: str) -> UserModel | None:
     return None if row is None else UserModel.model_validate(row)
 
 
-def count_users(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(User)) or 0
+# --8<-- [start:first-admin]
+# Any fixed number will do: it names the lock both twins take, and nothing else here
+# takes an advisory lock.
+FIRST_ADMIN_LOCK = 2_026_001
+PROMOTE_IF_NO_ADMIN = text(
+    """UPDATE "user" SET role = 'admin'
+       WHERE id = :me AND NOT EXISTS (SELECT 1 FROM "user" WHERE role = 'admin')"""
+)
+
+
+def promote_first_admin(db: Session, user_id: str) -> bool:
+    """Make `user_id` the admin if there is none yet; whether it became the admin.
+
+    Parallel first sign-ups all see an empty table and all insert; counting the users
+    afterwards can then find more than one everywhere, leaving no admin at all. One
+    conditional statement decides instead. SQLite runs one writer at a time, so the
+    check and the update cannot interleave there. PostgreSQL's READ COMMITTED lets two
+    such statements both see no admin, so each first takes a transaction-scoped
+    advisory lock: the second then starts after the first has committed its admin.
+    Upstream's schema stays as it is: no constraint on roles is needed.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(FIRST_ADMIN_LOCK)))
+    promoted = db.execute(PROMOTE_IF_NO_ADMIN, {"me": user_id}).rowcount == 1
+    db.commit()
+    return promoted
+
+
+# --8<-- [end:first-admin]
 
 
 def has_users(db: Session) -> bool:

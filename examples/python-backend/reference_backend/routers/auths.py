@@ -7,6 +7,7 @@ temporary outage rather than a crash.
 """
 
 import datetime
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -16,11 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from reference_backend import constants
 from reference_backend.env import ROLES, Settings
+from reference_backend.internal.db import is_unique_violation
 from reference_backend.internal.deps import Db, Redis, SettingsDep
 from reference_backend.models import auths, config, users
 from reference_backend.models.auths import (
@@ -55,6 +57,7 @@ from reference_backend.utils.validate import validate_email_format, validate_ima
 # The pattern upstream's admin form accepts for JWT_EXPIRES_IN; others are ignored.
 JWT_EXPIRES_IN_FORM = r"^(-1|0|(-?\d+(\.\d+)?)(ms|s|m|h|d|w))$"
 SIGNED_OUT_COOKIES = ("token", "owui-session", "oui-session", "oauth_id_token")
+log = logging.getLogger(__name__)
 
 
 # --8<-- [start:route-class]
@@ -205,15 +208,22 @@ def signin(
 def signup(form: SignupForm, response: Response, db: Db, settings: SettingsDep) -> dict:
     """Open sign-up; the very first account becomes admin and closes sign-up."""
     gates = config.get_many(db, "ui.enable_signup", "ui.enable_login_form")
+    # Only a sign-up that found no account may become the admin: see
+    # `users.promote_first_admin` for why the count after the insert is not enough.
+    first = not users.has_users(db)
     # The first account is never gated on ENABLE_SIGNUP, only on the login form.
-    signup_open = gates["ui.enable_signup"] or not users.has_users(db)
-    if not (signup_open and gates["ui.enable_login_form"]):
+    if not ((gates["ui.enable_signup"] or first) and gates["ui.enable_login_form"]):
         raise HTTPException(403, constants.ACCESS_PROHIBITED)
     user = create_user(db, settings, form, config.get(db, "ui.default_user_role"))
-    if users.count_users(db) == 1:
-        user = users.update_user(db, user.id, {"role": "admin"})
-        config.upsert(db, {"ui.enable_signup": False})
-    return sign_in(response, db, settings, user, auths.get_auth(db, user.id))
+    try:
+        if first and users.promote_first_admin(db, user.id):
+            user = users.get_user_by_id(db, user.id)
+            config.upsert(db, {"ui.enable_signup": False})
+        return sign_in(response, db, settings, user, auths.get_auth(db, user.id))
+    except SQLAlchemyError as error:
+        # Upstream's catch-all once the account exists: a 500, not the route's 503.
+        log.exception("sign-up failed after the insert")
+        raise HTTPException(500, constants.SIGNUP_FAILED) from error
 
 
 # --8<-- [end:signup]
@@ -230,14 +240,23 @@ def create_user(
         raise HTTPException(400, constants.EMAIL_TAKEN)
     if password_too_long(form.password, settings.password_hash_algorithm):
         raise HTTPException(400, constants.PASSWORD_TOO_LONG)
-    return auths.insert_user(
-        db,
-        email=email,
-        password_hash=hash_password(form.password, settings.password_hash_algorithm),
-        name=form.name,
-        profile_image_url=form.profile_image_url,
-        role=role,
-    )
+    try:
+        return auths.insert_user(
+            db,
+            email=email,
+            password_hash=hash_password(
+                form.password, settings.password_hash_algorithm
+            ),
+            name=form.name,
+            profile_image_url=form.profile_image_url,
+            role=role,
+        )
+    except IntegrityError as error:
+        # A parallel request took the address after the check above: upstream's
+        # unique index on lower(email) refused this insert.
+        if is_unique_violation(error):
+            raise HTTPException(400, constants.EMAIL_TAKEN) from error
+        raise
 
 
 # --8<-- [start:signout]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from reference_backend import constants
+from reference_backend.internal.db import Int64
 from reference_backend.internal.deps import Db, Redis, SettingsDep
 from reference_backend.models import chats, config, shared_chats
 from reference_backend.models.chats import (
@@ -132,7 +133,7 @@ def snapshot_response(shared: SharedChat) -> dict:
 def list_chats(
     user: VerifiedUser,
     db: Db,
-    page: int | None = None,
+    page: Int64 | None = None,
     include_pinned: bool | None = False,
     include_folders: bool | None = False,
     sort_by: str = "updated_at",
@@ -196,7 +197,7 @@ def list_pinned_chats(user: VerifiedUser, db: Db) -> list[ChatTitleIdResponse]:
 def list_archived_chats(
     user: VerifiedUser,
     db: Db,
-    page: int | None = None,
+    page: Int64 | None = None,
     query: str | None = None,
     order_by: str | None = None,
     direction: str | None = None,

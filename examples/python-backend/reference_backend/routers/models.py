@@ -7,6 +7,7 @@ the body, never in the path.
 from fastapi import APIRouter, HTTPException, Request
 
 from reference_backend import constants
+from reference_backend.internal.db import Int64
 from reference_backend.internal.deps import Db, in_session
 from reference_backend.models import config
 from reference_backend.models import models as workspace
@@ -85,7 +86,7 @@ def list_models(
     tag: str | None = None,
     order_by: str | None = None,
     direction: str | None = None,
-    page: int | None = 1,
+    page: Int64 | None = 1,
 ) -> dict:
     """30 presets a page of those the caller may read, with their owner and whether
     the caller may edit them (a read-only caller does not see their params)."""

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 
 from reference_backend import constants
+from reference_backend.internal.db import Int64
 from reference_backend.internal.deps import Db, in_session
 from reference_backend.models import config
 from reference_backend.models.models import get_model
@@ -118,7 +119,7 @@ async def listed_by(request: Request, connection: Connection) -> dict:
 @router.get("/models")
 @router.get("/models/{url_idx}")
 async def get_models(
-    request: Request, user: ProviderUser, url_idx: int | None = None
+    request: Request, user: ProviderUser, url_idx: Int64 | None = None
 ) -> dict:
     """All connections' models, or (admins only) what one connection lists."""
     if url_idx is not None and user.role != "admin":

@@ -5,6 +5,7 @@ import time
 from fastapi import APIRouter, HTTPException
 
 from reference_backend import constants
+from reference_backend.internal.db import Int64
 from reference_backend.internal.deps import Db, SettingsDep
 from reference_backend.models import auths, users
 from reference_backend.models.users import (
@@ -35,7 +36,7 @@ def get_users(
     query: str | None = None,
     order_by: str | None = None,
     direction: str | None = None,
-    page: int = 1,
+    page: Int64 = 1,
 ) -> dict:
     """A page of 30 users; groups are not part of this slice, so `group_ids` is []."""
     page_users, total = users.list_users(

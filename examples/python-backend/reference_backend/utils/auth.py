@@ -14,6 +14,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from reference_backend import constants
@@ -78,12 +79,36 @@ def create_token(claims: dict, secret: str, expires_delta: timedelta | None) -> 
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
+class ClaimTypes(BaseModel):
+    """The type of each claim this backend reads, as the Rust twin's `Claims` has it.
+
+    A signed token whose `id` is an object, a list or a number is refused like any
+    invalid token (401): read as a key, a list would pass as a composite primary key
+    and an object would fail the lookup with a 500. Other claims are not checked.
+    """
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    id: str
+    typ: str = "session"
+    auth_method: str = ""
+    auth_time: int | None = None
+    session_stamp: str | None = None
+    mfa_verified: bool | None = None
+    exp: int | None = None
+    jti: str | None = None
+    iat: int | None = None
+
+
 def decode_token(token: str, secret: str) -> dict | None:
-    """The claims of a token signed with `secret` and not expired, else None."""
+    """The claims of a token signed with `secret`, not expired and of the expected
+    types, else None."""
     try:
-        return jwt.decode(token, secret, algorithms=[ALGORITHM])
-    except jwt.PyJWTError:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM])
+        ClaimTypes.model_validate(claims)
+    except (jwt.PyJWTError, ValidationError):
         return None
+    return claims
 
 
 def session_claims(user: UserModel, auth: auths.Auth) -> dict:

@@ -67,7 +67,20 @@ pub const HUMAN_SESSION_REQUIRED: &str = "A human session is required.";
 pub const AUTH_CHANGED: &str = "Authentication changed. Please sign in again.";
 /// Any malformed request to an auth route.
 pub const INVALID_AUTH_REQUEST: &str = "Invalid authentication request.";
+/// Sign-up failed on something else than the request: upstream's catch-all.
+pub const SIGNUP_FAILED: &str = "An internal error occurred during signup.";
 // endregion: auth-route-messages
+
+// region: twin-messages
+// The twins' own answers, where upstream would fail with a 500 or has no such check.
+/// Anything unexpected: a handler that failed or panicked.
+pub const SERVER_ERROR: &str = "Internal Server Error";
+/// A body over `MAX_REQUEST_BODY_SIZE`.
+pub const REQUEST_BODY_TOO_LARGE: &str = "Request body too large";
+/// Text PostgreSQL cannot hold (a NUL) or UTF-8 cannot encode (a lone surrogate).
+pub const UNSTORABLE_TEXT: &str = "The request holds text the database cannot store: \
+a NUL character (\\u0000) or a lone surrogate.";
+// endregion: twin-messages
 
 // region: model-messages
 /// A model background image that is not a URL the viewer can load.

@@ -86,6 +86,9 @@ pub struct Settings {
     /// `MODELS_CACHE_TTL`: how long a gathered provider model list is reused (1 s);
     /// `None` keeps it until a refresh or a connection change.
     pub models_cache_ttl: Option<Duration>,
+    /// `MAX_REQUEST_BODY_SIZE`: the largest request body in bytes, answered 413 above
+    /// it; `None` (unset), no limit. The twins' own variable: upstream has no limit.
+    pub max_request_body_size: Option<usize>,
 }
 
 impl Settings {
@@ -178,6 +181,9 @@ impl Settings {
                 10,
             ),
             models_cache_ttl: seconds(env.get("MODELS_CACHE_TTL").unwrap_or("1"), 1),
+            max_request_body_size: body_size_limit(
+                env.get("MAX_REQUEST_BODY_SIZE").unwrap_or_default(),
+            )?,
         })
     }
 }
@@ -312,6 +318,26 @@ impl Environ {
             "{name}={value:?}: expected one of {}",
             allowed.join(", ")
         )))
+    }
+}
+
+/// `MAX_REQUEST_BODY_SIZE` in bytes, unset or empty for no limit; anything but a
+/// positive integer is a configuration error. The twins' own: upstream has none.
+///
+/// # Errors
+/// [`ConfigError`] naming the variable.
+pub fn body_size_limit(value: &str) -> Result<Option<usize>, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.parse::<usize>() {
+        Ok(bytes) if bytes > 0 && value.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(Some(bytes))
+        }
+        _ => Err(ConfigError(format!(
+            "MAX_REQUEST_BODY_SIZE={value:?}: expected a positive number of bytes"
+        ))),
     }
 }
 

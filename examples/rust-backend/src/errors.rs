@@ -14,6 +14,9 @@ use axum::routing::MethodRouter;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::constants;
+use crate::internal::db::is_unstorable_text;
+
 // --8<-- [start:api-error]
 /// An error as `FastAPI` sends it: a status and `{"detail": ...}`.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +34,7 @@ pub enum ApiError {
     Validation(Vec<ValidationIssue>),
     /// The database failed: a 500, logged, with no detail for the client.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Redis failed.
     #[error(transparent)]
     Redis(#[from] redis::RedisError),
@@ -51,6 +54,17 @@ impl ApiError {
     #[must_use]
     pub fn status(status: StatusCode) -> Self {
         Self::new(status, status.canonical_reason().unwrap_or_default())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    /// Text the database cannot store is the client's error; anything else is ours.
+    fn from(error: sqlx::Error) -> Self {
+        if is_unstorable_text(&error) {
+            Self::new(StatusCode::BAD_REQUEST, constants::UNSTORABLE_TEXT)
+        } else {
+            Self::Database(error)
+        }
     }
 }
 
@@ -146,7 +160,7 @@ pub enum AuthError {
 
 impl From<sqlx::Error> for AuthError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Api(ApiError::Database(error))
+        Self::Api(error.into())
     }
 }
 

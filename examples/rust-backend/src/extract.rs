@@ -175,12 +175,16 @@ fn issue<E: std::fmt::Display>(
         ("string_type", "Input should be a valid string".to_owned())
     } else if message.contains("expected a boolean") {
         ("bool_type", "Input should be a valid boolean".to_owned())
-    } else if message.contains("expected i64") || message.contains("invalid digit") {
-        (
-            "int_parsing",
-            "Input should be a valid integer, unable to parse string as an integer"
-                .to_owned(),
-        )
+    } else if [
+        "expected i64",
+        "invalid digit",
+        "to fit in target type",
+        "empty string",
+    ]
+    .iter()
+    .any(|failure| message.contains(failure))
+    {
+        int_failure(&message)
     } else if message.contains("expected a map") || message.contains("expected struct")
     {
         ("dict_type", "Input should be a valid dictionary".to_owned())
@@ -196,6 +200,26 @@ fn issue<E: std::fmt::Display>(
         input: at.cloned().unwrap_or(Value::Null),
     }
 }
+
+// --8<-- [start:int-failure]
+/// pydantic's error type and message for an `int` that did not parse, from the
+/// parser's message. A number past `i64` is outside the Python twin's `Int64` bounds,
+/// a 422 there too: the database's BIGINT cannot hold it.
+#[must_use]
+pub fn int_failure(message: &str) -> (&'static str, String) {
+    if message.contains("too large to fit") {
+        let msg = format!("Input should be less than or equal to {}", i64::MAX);
+        ("less_than_equal", msg)
+    } else if message.contains("too small to fit") {
+        let msg = format!("Input should be greater than or equal to {}", i64::MIN);
+        ("greater_than_equal", msg)
+    } else {
+        let msg =
+            "Input should be a valid integer, unable to parse string as an integer";
+        ("int_parsing", msg.to_owned())
+    }
+}
+// --8<-- [end:int-failure]
 
 fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()

@@ -3,11 +3,12 @@
 //! `create_app(settings)` builds a fresh app, so tests and the server share the code
 //! and differ only in their settings. The twin of `reference_backend/main.py`.
 
+use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +16,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower::Layer;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::request_id::{
@@ -22,6 +24,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use crate::constants;
 use crate::env::Settings;
 use crate::errors::{ApiError, method_not_allowed, not_found};
 use crate::internal::db::{Db, create_tables};
@@ -40,8 +43,6 @@ pub const VERSION: &str = "0.12.4";
 const NAME: &str = "Open WebUI";
 /// The header that carries each request's id, in and out.
 const REQUEST_ID: &str = "x-request-id";
-/// The largest request body read: the parallel-run proxy's `client_max_body_size`.
-const MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
 /// A provider that does not accept the connection in this time is down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle provider connections are closed after this, before the provider drops them.
@@ -121,11 +122,11 @@ pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
 /// mounts a router's `/` at the bare prefix, where `FastAPI` serves `/api/v1/users/`.
 pub type App = NormalizePath<Router>;
 
-/// The routers, the JSON errors `FastAPI` gives for unknown routes and methods, CORS,
-/// and a request id on every request and its log lines.
+/// The routers, the JSON errors `FastAPI` gives for unknown routes and methods, and
+/// the layers of [`with_layers`].
 pub fn create_app(state: AppState) -> App {
-    let cors = cors(&state.settings.cors_allow_origin);
-    let router = Router::new()
+    let settings = Arc::clone(&state.settings);
+    let routes = Router::new()
         .nest("/api/v1/auths", auths::router())
         .nest("/api/v1/users", users_router::router())
         .nest("/api/v1/chats", chats::router())
@@ -136,9 +137,24 @@ pub fn create_app(state: AppState) -> App {
         .merge(status_router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
-        .with_state(state)
-        .layer(middleware::from_fn(read_body_first))
-        .layer(cors)
+        .with_state(state);
+    with_layers(routes, &settings)
+}
+
+/// What every request goes through around `routes`: the body read first (and
+/// limited), a panic caught as a JSON 500, CORS, and a request id on every request
+/// and its log lines.
+pub fn with_layers(routes: Router, settings: &Settings) -> App {
+    let layered = routes
+        .layer(middleware::from_fn_with_state(
+            settings.max_request_body_size,
+            read_body_first,
+        ))
+        // The body is in memory by now, limited or not as configured: axum's own
+        // 2 MB limit for extractors would refuse more with a misleading 422.
+        .layer(DefaultBodyLimit::disable())
+        .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(cors(&settings.cors_allow_origin))
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request
@@ -152,25 +168,32 @@ pub fn create_app(state: AppState) -> App {
             HeaderName::from_static(REQUEST_ID),
             MakeRequestUuid,
         ));
-    NormalizePathLayer::trim_trailing_slash().layer(router)
+    NormalizePathLayer::trim_trailing_slash().layer(layered)
 }
 // --8<-- [end:create-app]
 
 // --8<-- [start:read-body-first]
-/// Read the whole request body before routing.
+/// Read the whole request body before routing; over `MAX_REQUEST_BODY_SIZE`, a JSON 413.
 ///
 /// A handler that refuses a request (no session, wrong role) answers before it reads
 /// the body. hyper then closes the keep-alive connection if the rest of the body has
 /// not arrived yet, without a `Connection: close` in the answer, and a client that
 /// sends its next request on that connection sees it dropped. uvicorn discards the
 /// unread body and keeps the connection, so clients of Open WebUI never see this.
-async fn read_body_first(request: Request, next: Next) -> Response {
+/// Without a limit any size is read, as upstream reads it.
+async fn read_body_first(
+    State(limit): State<Option<usize>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        let mut response =
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
-                .into_response();
-        // The rest of the body is still on its way: this connection is done.
+    let Ok(bytes) = to_bytes(body, limit.unwrap_or(usize::MAX)).await else {
+        let mut response = ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            constants::REQUEST_BODY_TOO_LARGE,
+        )
+        .into_response();
+        // The rest of the body may still be on its way: this connection is done.
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -180,6 +203,26 @@ async fn read_body_first(request: Request, next: Next) -> Response {
         .await
 }
 // --8<-- [end:read-body-first]
+
+// --8<-- [start:server-error]
+/// A handler that panicked: a JSON 500 that tells nothing of the panic, which goes
+/// to the log. The connection and the process live on (the release profile unwinds
+/// for this, rather than aborting), as uvicorn answers a Python exception.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "CatchPanicLayer hands the panic over by value"
+)]
+fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = message, "a handler panicked");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, constants::SERVER_ERROR)
+        .into_response()
+}
+// --8<-- [end:server-error]
 
 // --8<-- [start:cors]
 /// Starlette's `CORSMiddleware` with credentials: `*` echoes the caller's origin.

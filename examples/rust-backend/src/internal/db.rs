@@ -116,6 +116,34 @@ pub fn from_json_text(text: Option<&str>) -> Option<Value> {
 }
 // --8<-- [end:json-text]
 
+// --8<-- [start:driver-errors]
+/// PostgreSQL's codes for text it cannot hold: a NUL (`character_not_in_repertoire`),
+/// a `\u0000` escape read into text (`untranslatable_character`).
+const UNSTORABLE_TEXT_CODES: [&str; 2] = ["22021", "22P05"];
+
+/// Whether the database refused text it cannot store: on PostgreSQL, a NUL.
+///
+/// `ApiError`'s conversion makes it the client's error, a 400, where upstream
+/// answers 500. SQLite stores a NUL, as upstream's does; a lone surrogate never
+/// gets here, since a Rust string cannot hold one.
+#[must_use]
+pub fn is_unstorable_text(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|error| {
+        error
+            .code()
+            .is_some_and(|code| UNSTORABLE_TEXT_CODES.contains(&code.as_ref()))
+    })
+}
+
+/// Whether the database refused a duplicate key.
+#[must_use]
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+}
+// --8<-- [end:driver-errors]
+
 // --8<-- [start:one-page]
 /// Page `page` (from 1) of `size` rows as `(offset, limit)`; page 0 and below read as
 /// page 1.

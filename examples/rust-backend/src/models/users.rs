@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::internal::db::{Db, Table, from_json_text, json_text, one_page};
+use crate::internal::db::{Db, Dialect, Table, from_json_text, json_text, one_page};
 use crate::utils::misc::now;
 
 /// Upstream's page size for the admin's user list.
@@ -235,15 +235,43 @@ pub async fn get_user_by_email(
     one_user(db, "lower(email) = lower($1)", email).await
 }
 
-/// How many accounts exist.
+// --8<-- [start:first-admin]
+/// Any fixed number will do: it names the lock both twins take, and nothing else here
+/// takes an advisory lock.
+const FIRST_ADMIN_LOCK: i64 = 2_026_001;
+const PROMOTE_IF_NO_ADMIN: &str = r#"UPDATE "user" SET role = 'admin'
+    WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM "user" WHERE role = 'admin')"#;
+
+/// Make `user_id` the admin if there is none yet; whether it became the admin.
+///
+/// Parallel first sign-ups all see an empty table and all insert; counting the users
+/// afterwards can then find more than one everywhere, leaving no admin at all. One
+/// conditional statement decides instead. SQLite runs one writer at a time, so the
+/// check and the update cannot interleave there. PostgreSQL's READ COMMITTED lets two
+/// such statements both see no admin, so each first takes a transaction-scoped
+/// advisory lock: the second then starts after the first has committed its admin.
+/// Upstream's schema stays as it is: no constraint on roles is needed.
 ///
 /// # Errors
-/// The database failed.
-pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(r#"SELECT COUNT(*) FROM "user""#)
-        .fetch_one(&db.pool)
-        .await
+/// The database failed; nobody was promoted.
+pub async fn promote_first_admin(db: &Db, user_id: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    if db.dialect == Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(FIRST_ADMIN_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let promoted = sqlx::query(PROMOTE_IF_NO_ADMIN)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    tx.commit().await?;
+    Ok(promoted)
 }
+// --8<-- [end:first-admin]
 
 /// Whether any account exists: one row read, where counting reads every row.
 ///

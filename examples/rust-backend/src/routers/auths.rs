@@ -21,6 +21,7 @@ use crate::constants;
 use crate::env::ROLES;
 use crate::errors::{ApiError, AuthError, ValidationIssue, auth_route};
 use crate::extract::Form;
+use crate::internal::db::is_unique_violation;
 use crate::internal::deps::AppState;
 use crate::models::auths::{
     self, AddUserForm, NewUser, SigninForm, SignupForm, UpdatePasswordForm,
@@ -185,24 +186,39 @@ async fn signup(
     let gates =
         config::get_many(db, &["ui.enable_signup", "ui.enable_login_form"]).await?;
     let is_true = |key: &str| gates.get(key).cloned().flatten() == Some(json!(true));
+    // Only a sign-up that found no account may become the admin: see
+    // `users::promote_first_admin` for why the count after the insert is not enough.
+    let first = !users::has_users(db).await?;
     // The first account is never gated on ENABLE_SIGNUP, only on the login form.
-    let signup_open = is_true("ui.enable_signup") || !users::has_users(db).await?;
-    if !(signup_open && is_true("ui.enable_login_form")) {
+    if !((is_true("ui.enable_signup") || first) && is_true("ui.enable_login_form")) {
         return Err(http(StatusCode::FORBIDDEN, constants::ACCESS_PROHIBITED));
     }
     let role = config::get(db, "ui.default_user_role").await?;
     let role = role.as_ref().and_then(Value::as_str).unwrap_or("pending");
-    let mut user = create_user(&state, &form, role).await?;
-    if users::count_users(db).await? == 1 {
-        user = users::update_user(db, &user.id, vec![UserField::Role("admin".into())])
-            .await?
-            .unwrap_or(user);
+    let user = create_user(&state, &form, role).await?;
+    // Upstream's catch-all once the account exists: a 500, not the route's 503.
+    finish_signup(&state, user, first)
+        .await
+        .map_err(|error| match error {
+            AuthError::Api(ApiError::Database(error)) => {
+                tracing::error!(%error, "sign-up failed after the insert");
+                http(StatusCode::INTERNAL_SERVER_ERROR, constants::SIGNUP_FAILED)
+            }
+            other => other,
+        })
+}
+
+/// Promote the first account and close sign-up, then sign the new account in.
+async fn finish_signup(state: &AppState, mut user: UserModel, first: bool) -> Reply {
+    let db = &state.db;
+    if first && users::promote_first_admin(db, &user.id).await? {
+        user = users::get_user_by_id(db, &user.id).await?.unwrap_or(user);
         config::upsert(db, &[("ui.enable_signup", json!(false))]).await?;
     }
     let auth = auths::get_auth(db, &user.id)
         .await?
         .ok_or_else(|| http(StatusCode::INTERNAL_SERVER_ERROR, constants::DEFAULT))?;
-    let (headers, body) = sign_in(&state, &user, &auth).await?;
+    let (headers, body) = sign_in(state, &user, &auth).await?;
     Ok((headers, Json(body)))
 }
 // --8<-- [end:signup]
@@ -235,7 +251,15 @@ async fn create_user(
         profile_image_url: form.profile_image_url.as_deref(),
         role,
     };
-    Ok(auths::insert_user(&state.db, new).await?)
+    auths::insert_user(&state.db, new).await.map_err(|error| {
+        // A parallel request took the address after the check above: upstream's
+        // unique index on lower(email) refused this insert.
+        if is_unique_violation(&error) {
+            http(StatusCode::BAD_REQUEST, constants::EMAIL_TAKEN)
+        } else {
+            error.into()
+        }
+    })
 }
 
 // --8<-- [start:signout]

@@ -3,6 +3,8 @@
 //! Model ids may contain `/` (`org/model`), so they travel in the query string or
 //! the body, never in the path.
 
+use std::num::ParseIntError;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::constants;
 use crate::errors::{ApiError, ValidationIssue};
-use crate::extract::{Form, Query};
+use crate::extract::{Form, Query, int_failure};
 use crate::internal::db::Db;
 use crate::internal::deps::AppState;
 use crate::models::access_grants::grants_of;
@@ -131,13 +133,12 @@ fn page_number(page: Option<&str>) -> Result<i64, ApiError> {
         Some((whole, zeros)) if zeros.chars().all(|c| c == '0') => whole,
         _ => trimmed,
     };
-    whole.parse().map_err(|_| {
+    whole.parse().map_err(|error: ParseIntError| {
+        let (kind, msg) = int_failure(&error.to_string());
         ApiError::Validation(vec![ValidationIssue {
-            kind: "int_parsing".to_owned(),
+            kind: kind.to_owned(),
             loc: vec![json!("query"), json!("page")],
-            msg:
-                "Input should be a valid integer, unable to parse string as an integer"
-                    .to_owned(),
+            msg,
             input: json!(text),
         }])
     })

@@ -5,6 +5,7 @@
 //! config table, read on every request, so an admin's change made through Open WebUI
 //! governs this backend at once, and the other way round.
 
+use std::num::ParseIntError;
 use std::sync::LazyLock;
 
 use axum::body::Body;
@@ -19,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use crate::constants;
 use crate::errors::{ApiError, ValidationIssue};
-use crate::extract::{Dict, Form};
+use crate::extract::{Dict, Form, int_failure};
 use crate::internal::deps::AppState;
 use crate::models::config;
 use crate::models::models as workspace;
@@ -245,19 +246,23 @@ async fn list_models(
     Ok(Json(json!({"data": models})))
 }
 
-/// `url_idx` read as pydantic reads an `int`; negative counts from the end, as a
-/// Python index does.
-fn connection_index(text: &str, count: usize) -> Result<usize, ApiError> {
-    let index: i64 = text.trim().parse().map_err(|_| {
+/// `url_idx` read as pydantic reads an `int`, before anything else is checked, as
+/// `FastAPI` validates a path parameter before the handler runs.
+fn url_index(text: &str) -> Result<i64, ApiError> {
+    text.trim().parse().map_err(|error: ParseIntError| {
+        let (kind, msg) = int_failure(&error.to_string());
         ApiError::Validation(vec![ValidationIssue {
-            kind: "int_parsing".to_owned(),
+            kind: kind.to_owned(),
             loc: vec![json!("path"), json!("url_idx")],
-            msg:
-                "Input should be a valid integer, unable to parse string as an integer"
-                    .to_owned(),
+            msg,
             input: json!(text),
         }])
-    })?;
+    })
+}
+
+/// The connection at `index` of `count`; negative counts from the end, as a Python
+/// index does.
+fn connection_index(index: i64, count: usize) -> Result<usize, ApiError> {
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let index = if index < 0 { index + count } else { index };
     usize::try_from(index)
@@ -274,6 +279,7 @@ async fn list_connection_models(
     VerifiedUser(user): VerifiedUser,
     Path(url_idx): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let url_idx = url_index(&url_idx)?;
     if user.role != "admin" {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -287,7 +293,7 @@ async fn list_connection_models(
             constants::OPENAI_DISABLED,
         ));
     }
-    let idx = connection_index(&url_idx, connections.urls.len())?;
+    let idx = connection_index(url_idx, connections.urls.len())?;
     let url = &connections.urls[idx];
     let failed =
         |detail: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, detail);
@@ -708,9 +714,24 @@ mod tests {
 
     #[test]
     fn connection_indexes_count_from_the_end_when_negative() {
-        assert_eq!(connection_index("1", 2).unwrap(), 1);
-        assert_eq!(connection_index("-1", 2).unwrap(), 1);
-        assert!(connection_index("2", 2).is_err());
-        assert!(connection_index("x", 2).is_err());
+        assert_eq!(connection_index(1, 2).unwrap(), 1);
+        assert_eq!(connection_index(-1, 2).unwrap(), 1);
+        assert!(connection_index(2, 2).is_err());
+        assert!(connection_index(i64::MIN, 2).is_err());
+    }
+
+    #[test]
+    fn a_url_index_is_an_i64_or_pydantics_422() {
+        assert_eq!(url_index(" 7 ").unwrap(), 7);
+        for (text, kind) in [
+            ("x", "int_parsing"),
+            ("99999999999999999999", "less_than_equal"),
+            ("-99999999999999999999", "greater_than_equal"),
+        ] {
+            let Err(ApiError::Validation(issues)) = url_index(text) else {
+                panic!("{text} was read as an index");
+            };
+            assert_eq!(issues[0].kind, kind, "{text}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::common::{backend, send};
 use axum::http::StatusCode;
-use reference_backend::env::{Environ, Settings, database_url};
+use reference_backend::env::{Environ, Settings, body_size_limit, database_url};
 use reference_backend::internal::deps::AppState;
 use reference_backend::main::app_state;
 use reference_backend::models::config;
@@ -270,6 +270,20 @@ fn a_client_timeout_of_zero_or_less_is_no_limit() {
             (read.client_timeout, read.model_list_timeout),
             (completion, model_list),
             "{raw:?}"
+        );
+    }
+}
+
+#[test]
+fn a_body_size_limit_is_a_positive_number_of_bytes() {
+    for (raw, limit) in [("", None), ("1048576", Some(1_048_576)), (" 10 ", Some(10))] {
+        assert_eq!(body_size_limit(raw).unwrap(), limit, "{raw:?}");
+    }
+    for raw in ["0", "-1", "+5", "1e6", "10MB"] {
+        let error = body_size_limit(raw).unwrap_err().to_string();
+        assert!(
+            error.starts_with("MAX_REQUEST_BODY_SIZE="),
+            "{raw:?}: {error}"
         );
     }
 }

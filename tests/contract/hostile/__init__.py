@@ -21,12 +21,15 @@ HERE = Path(__file__).parent
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 REQUIRED = {"id", "why", "twins", "upstream", "changes_nothing"}
+# The keys of a row that describe it rather than build its request.
+PROSE = {"why", "differs"}
 # The tables whose rows every fingerprint must hold: a fingerprint of the wrong
 # database, or of none, would otherwise compare two empty dicts and pass.
 FINGERPRINTED = ("user", "auth", "chat")
 
 # What a body must never show: a stack trace, the database layer, a panic, source
-# paths, SQL. No row's request contains any of these, so a hit is the server's own.
+# paths, SQL. `load` checks that no row's request holds one, so a hit in an answer
+# is the server's own and not an echo of the input.
 LEAK_MARKERS = (
     "Traceback",
     "sqlalchemy",
@@ -58,6 +61,9 @@ def load(name: str) -> list[dict]:
         assert set(row) >= REQUIRED, f"{row['id']}: missing {REQUIRED - set(row)}"
         assert KEBAB.match(row["id"]), f"{row['id']}: ids are kebab-case"
         assert row["twins"] < 500, f"{row['id']}: a twin never answers 5xx"
+        request = json.dumps({k: v for k, v in row.items() if k not in PROSE})
+        echoed = [marker for marker in LEAK_MARKERS if marker in request]
+        assert not echoed, f"{row['id']}: the request holds {echoed}"
         assert (row["twins"] != row["upstream"]) == ("differs" in row), (
             f"{row['id']}: 'differs' says why, exactly when twins != upstream"
         )

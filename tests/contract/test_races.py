@@ -95,6 +95,7 @@ def test_parallel_signups_with_one_email_make_one_user(
 
     responses = race(count, sign_up, server.base_url)
     answered = statuses(responses)
+    print("statuses:", dict(answered))  # for the report of a passing run (pytest -rP)
     rows = read_all(server, 'SELECT id FROM "user" WHERE email = {}', email)
     assert len(rows) == 1
     winners = [response for response in responses if response.status_code == 200]
@@ -147,6 +148,7 @@ def test_parallel_first_signups_make_one_admin(empty_server: Server) -> None:
     assert set(statuses(responses)) <= {200, 403}, [body_of(r) for r in responses]
     signed_up = [r.json()["role"] for r in responses if r.status_code == 200]
     roles = user_roles(empty_server)
+    print("roles:", roles)  # for the report of a passing run (pytest -rP)
     assert roles == sorted(signed_up)
     if empty_server.target.impl == "upstream":
         # Open WebUI 0.12.4 counts users after its insert, so two signups that both

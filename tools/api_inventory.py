@@ -8,7 +8,9 @@ has the backend's dependencies and the contract suite's server helpers::
     python tools/api_inventory.py --write
 
 `--backend-only` keeps the committed upstream inventory and reads only the backend's,
-for a change to the backend on a machine without Open WebUI installed.
+for a change to the backend on a machine without Open WebUI installed. Either way it
+also rewrites the backend's whole document where the Rust twin compiles it in
+(``examples/rust-backend/openapi.json``), if it changed.
 
 The site shows the data through ``render_table``, which reads only the committed
 file: building the site needs neither Open WebUI nor the backend's dependencies.
@@ -30,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_FILE = ROOT / "docs/data/upstream-api.json"
+# Compiled into the Rust twin, which serves it at /openapi.json as FastAPI does.
+TWIN_DOCUMENT = ROOT / "examples/rust-backend/openapi.json"
 REGENERATE = "python tools/api_inventory.py --write"
 UPSTREAM_VENV = ROOT / ".nox/open-webui-0.12.4"
 # Where the backend and the contract suite's helpers import from, as pytest sets it up.
@@ -82,15 +86,25 @@ def by_router(routes: list[Route]) -> dict[str, list[list[str]]]:
     return dict(sorted(grouped.items()))
 
 
-def backend_routes() -> list[Route]:
-    """The routes of the reference backend's app, built with throwaway settings."""
+def backend_document() -> dict:
+    """The reference backend's OpenAPI document, from an app with throwaway settings."""
     from reference_backend.env import Settings
     from reference_backend.main import create_app
 
     settings = Settings.from_environ(
         {"WEBUI_SECRET_KEY": secrets.token_hex(16), "DATA_DIR": tempfile.gettempdir()}
     )
-    return routes_in(create_app(settings).openapi())
+    return create_app(settings).openapi()
+
+
+def backend_routes() -> list[Route]:
+    return routes_in(backend_document())
+
+
+def twin_document_text() -> str:
+    """The document as the Rust twin serves it: the twins serve one API, and the
+    contract suite fuzzes each twin from the document it serves."""
+    return json.dumps(backend_document(), indent=1, sort_keys=True) + "\n"
 
 
 def fetch_json(url: str) -> dict:
@@ -156,6 +170,15 @@ def write(venv: Path, backend_only: bool) -> bool:
     return True
 
 
+def write_twin_document() -> bool:
+    """Rewrite the Rust twin's copy if the backend's changed; return whether it did."""
+    document = twin_document_text()
+    if TWIN_DOCUMENT.is_file() and TWIN_DOCUMENT.read_text() == document:
+        return False
+    TWIN_DOCUMENT.write_text(document, encoding="utf-8")
+    return True
+
+
 def dumps(data: dict) -> str:
     """Indented JSON with each (method, path) pair on one line, to keep diffs short."""
     text = json.dumps(data, indent=2)
@@ -213,8 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.write:
         sys.path[:0] = [str(path) for path in IMPORT_PATHS]
-        changed = write(args.upstream_venv, args.backend_only)
-        print(f"{DATA_FILE.name}: {'rewritten' if changed else 'already current'}")
+        for name, changed in (
+            (DATA_FILE.name, write(args.upstream_venv, args.backend_only)),
+            (TWIN_DOCUMENT.name, write_twin_document()),
+        ):
+            print(f"{name}: {'rewritten' if changed else 'already current'}")
     print(render_table(load()))
     return 0
 

@@ -42,6 +42,15 @@ def test_the_backend_column_is_current():
     )
 
 
+def test_the_rust_twin_serves_the_backends_document():
+    assert (
+        api_inventory.TWIN_DOCUMENT.read_text() == api_inventory.twin_document_text()
+    ), (
+        "examples/rust-backend/openapi.json is stale: run "
+        "`python tools/api_inventory.py --write --backend-only`"
+    )
+
+
 def test_every_route_the_backend_serves_exists_upstream():
     def normalised(side: str) -> set[tuple[str, str]]:
         return {(m, api_inventory.normalised(p)) for m, p in routes(side)}

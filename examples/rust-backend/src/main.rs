@@ -245,13 +245,27 @@ fn cors(origins: &[String]) -> CorsLayer {
 }
 // --8<-- [end:cors]
 
-/// Health, version and the public config: the routes that need no account.
+/// Health, version, the public config and the API's document: the routes that need
+/// no account.
 fn status_router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
         .route("/health/db", get(health_db))
         .route("/api/version", get(version))
         .route("/api/config", get(app_config))
+        .route("/openapi.json", get(openapi_document))
+}
+
+/// The OpenAPI document `FastAPI` generates for the Python twin, which
+/// `tools/api_inventory.py --write` copies here: the twins serve one API, and the
+/// contract suite fuzzes each from the document it serves.
+const OPENAPI_DOCUMENT: &str = include_str!("../openapi.json");
+
+async fn openapi_document() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI_DOCUMENT,
+    )
 }
 
 async fn health() -> Json<Value> {

@@ -8,10 +8,14 @@ and rows about a server without one only on the others.
 """
 
 import json
+import re
 import uuid
 
 import httpx
 import pytest
+
+from reference_backend.env import Settings
+from reference_backend.main import create_app
 
 from . import hostile, snapshot
 from .api import Account, add_user, http_client, new_chat
@@ -105,3 +109,20 @@ def test_bad_input(target: Target, server: Server, cast: dict, row: dict) -> Non
     hostile.assert_healthy(server.base_url)
     if hostile.must_change_nothing(row, target):
         assert snapshot.fingerprint(server) == before
+
+
+def test_every_route_has_a_row(tmp_path) -> None:
+    """Every method and path the twins serve (the Python twin's OpenAPI document,
+    which the Rust twin mirrors) is the target of at least one row."""
+    app = create_app(Settings.from_environ({"DATA_DIR": str(tmp_path)}))
+    sent = set()
+    for row in ROWS:
+        path = hostile.PLACEHOLDER.sub("x", hostile.expand(row["path"]))
+        sent.add((row["method"], path.partition("?")[0]))
+    missing = []
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.compile(re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)))
+        for method in map(str.upper, operations):
+            if not any(m == method and pattern.fullmatch(p) for m, p in sent):
+                missing.append(f"{method} {template}")
+    assert not missing, f"routes without a row: {missing}"

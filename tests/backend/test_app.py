@@ -5,6 +5,7 @@ behave alike. They differ on a root route without its slash: the Rust twin serve
 FastAPI redirects to it, and the test here says so.
 """
 
+import pytest
 from fastapi.testclient import TestClient
 
 from reference_backend.env import Settings
@@ -92,14 +93,42 @@ def test_without_a_limit_a_large_body_is_read(client: TestClient) -> None:
 # --8<-- [end:body-limit]
 
 
-def test_text_the_database_cannot_store_is_a_400(client: TestClient) -> None:
-    """A lone surrogate cannot be encoded for SQLite: refused, and nothing stored."""
-    body = '{"name": "a\\ud800", "email": "s@example.com", "password": "pw-1234"}'
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"chat": {"x": NaN}}',
+        '{"chat": {"x": -Infinity}}',
+        '{"chat": {"x": 1e999}}',
+        '{"chat": {"title": "\\udc00"}}',
+        '{"chat": {"\\ud800": 1}}',
+    ],
+    ids=["nan", "infinity", "1e999", "lone-surrogate", "surrogate-key"],
+)
+def test_a_body_that_is_not_json_proper_is_fastapis_422(client, body) -> None:
+    """Python's parser takes these; serde, and so the Rust twin, does not."""
+    token = client.post(
+        "/api/v1/auths/signup",
+        json={"name": "A", "email": "a@example.com", "password": "pw-1234"},
+    ).json()["token"]
+    response = client.post(
+        "/api/v1/chats/new",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+    listed = client.get("/api/v1/chats/", headers={"Authorization": f"Bearer {token}"})
+    assert listed.json() == []
+
+
+def test_a_surrogate_pair_is_one_character_and_json_proper(client) -> None:
+    body = '{"name": "\\ud83d\\ude00", "email": "a@example.com", "password": "pw-1234"}'
     response = client.post(
         "/api/v1/auths/signup",
         content=body,
         headers={"Content-Type": "application/json"},
     )
-    assert response.status_code == 400
-    assert "cannot store" in response.json()["detail"]
-    assert client.get("/api/config").json()["onboarding"] is True
+    assert (response.status_code, response.json()["name"]) == (200, "\U0001f600")

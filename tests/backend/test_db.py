@@ -1,14 +1,20 @@
 """SQLite connections: WAL, then upstream's PRAGMAs from the settings."""
 
+from types import SimpleNamespace
+
 import pytest
+from fastapi import HTTPException
+from psycopg import DataError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from reference_backend.constants import UNSTORABLE_TEXT
 from reference_backend.internal.db import (
     I64_MAX,
     is_unique_violation,
     make_engine,
     one_page,
+    refuse_unstorable_text,
 )
 from reference_backend.models import auths, users
 
@@ -68,3 +74,21 @@ def test_the_last_page_a_bigint_can_number_is_read_not_overflowed(db):
     """Its offset passes the largest BIGINT and stops there, as the Rust twin's does."""
     add_account(db, "a@example.com")
     assert db.scalars(one_page(select(users.User.id), I64_MAX, 60)).all() == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes"),
+        type("ServerError", (Exception,), {"sqlstate": "22021"})(),
+    ],
+    ids=["psycopg", "server"],
+)
+def test_postgresqls_refusal_of_a_nul_is_the_clients_400(error):
+    with pytest.raises(HTTPException) as refused:
+        refuse_unstorable_text(SimpleNamespace(original_exception=error))
+    assert (refused.value.status_code, refused.value.detail) == (400, UNSTORABLE_TEXT)
+
+
+def test_other_database_errors_pass_the_hook_unchanged():
+    refuse_unstorable_text(SimpleNamespace(original_exception=DataError("NULL")))

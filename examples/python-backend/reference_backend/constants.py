@@ -71,8 +71,7 @@ SIGNUP_FAILED = "An internal error occurred during signup."
 SERVER_ERROR = "Internal Server Error"
 REQUEST_BODY_TOO_LARGE = "Request body too large"
 UNSTORABLE_TEXT = (
-    "The request holds text the database cannot store: a NUL character (\\u0000) "
-    "or a lone surrogate."
+    "The request holds text the database cannot store: a NUL character (\\u0000)."
 )
 # endregion: twin-messages
 

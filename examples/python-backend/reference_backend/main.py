@@ -33,7 +33,7 @@ from reference_backend.models import config, users
 from reference_backend.routers import auths, chats, completions, models, openai
 from reference_backend.routers import users as users_router
 from reference_backend.utils.auth import decode_token, is_valid_token, request_token
-from reference_backend.utils.misc import Throttle, json_safe
+from reference_backend.utils.misc import StrictJsonRoute, Throttle, json_safe
 from reference_backend.utils.models import ModelRegistry
 
 # The API this backend reproduces; clients branch on it.
@@ -207,7 +207,7 @@ def status_router():
     """Health, version and the public config: the routes that need no account."""
     from fastapi import APIRouter
 
-    router = APIRouter(tags=["status"])
+    router = APIRouter(tags=["status"], route_class=StrictJsonRoute)
 
     # Async, as upstream's is: a plain `def` would cost a thread-pool hop per probe.
     @router.get("/health")

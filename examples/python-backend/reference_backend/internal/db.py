@@ -64,8 +64,8 @@ def make_engine(url: str, pragmas: Sequence[tuple[str, str]] = ()) -> Engine:
     """An engine for `url`; SQLite connections switch to WAL, as upstream's do.
 
     Each new SQLite connection then runs `pragmas`, the checked `(name, value)` pairs
-    of `Settings.sqlite_pragmas`; PostgreSQL ignores them. On both, text the
-    database cannot store is refused with a 400 (`refuse_unstorable_text`).
+    of `Settings.sqlite_pragmas`; PostgreSQL ignores them. On PostgreSQL, text it
+    cannot store is refused with a 400 (`refuse_unstorable_text`).
     """
     if not is_sqlite(url):
         engine = create_engine(
@@ -88,7 +88,6 @@ def make_engine(url: str, pragmas: Sequence[tuple[str, str]] = ()) -> Engine:
             cursor.execute(f"PRAGMA {name}={value}")
         cursor.close()
 
-    event.listen(engine, "handle_error", refuse_unstorable_text)
     return engine
 
 
@@ -110,20 +109,18 @@ UNIQUE_VIOLATIONS = (
 
 
 def refuse_unstorable_text(context: ExceptionContext) -> None:
-    """The engine's error hook: text the database cannot store is the client's error.
+    """The PostgreSQL engine's error hook: text it cannot store is the client's error.
 
-    PostgreSQL text holds no NUL character (psycopg refuses one before sending it),
-    and neither engine takes a lone surrogate, which UTF-8 cannot encode. Upstream
-    answers such a request with a 500; here every route answers 400 and stores
-    nothing. SQLite stores a NUL, as upstream's does. Other errors pass unchanged.
+    PostgreSQL text holds no NUL character (psycopg refuses one before sending it).
+    Upstream answers such a request with a 500; here every route answers 400 and
+    stores nothing. SQLite has no such hook: it stores a NUL, as upstream's does. (A
+    lone surrogate, which no engine could store, never gets this far: `strict_json`
+    refuses it.) Other errors pass unchanged.
     """
     error = context.original_exception
-    nul = (
+    if (
         PSYCOPG_NUL in str(error)
         or getattr(error, "sqlstate", None) in UNSTORABLE_TEXT_CODES
-    )
-    if isinstance(error, UnicodeEncodeError) or (
-        context.dialect.name == "postgresql" and nul
     ):
         raise HTTPException(400, constants.UNSTORABLE_TEXT) from error
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -51,6 +50,7 @@ from reference_backend.utils.auth import (
     token_lifetime,
     verify_password,
 )
+from reference_backend.utils.misc import StrictJsonRoute
 from reference_backend.utils.rate_limit import RateLimiter
 from reference_backend.utils.validate import validate_email_format, validate_image_url
 
@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 
 
 # --8<-- [start:route-class]
-class AuthRoute(APIRoute):
+class AuthRoute(StrictJsonRoute):
     """Upstream's auth-route behaviour, wrapped around every handler below."""
 
     def get_route_handler(self) -> Callable:

@@ -30,8 +30,9 @@ from reference_backend.utils.auth import (
     has_permission,
     user_may,
 )
+from reference_backend.utils.misc import StrictJsonRoute
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 # Chat keys that configure the owner's session; other readers do not get them.
 PRIVATE_CHAT_KEYS = ("params", "tool_servers", "tool_ids", "filter_ids", "variables")

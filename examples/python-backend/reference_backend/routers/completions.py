@@ -28,6 +28,7 @@ from reference_backend.models.users import UserModel
 from reference_backend.routers import openai
 from reference_backend.utils.access_control import may_use
 from reference_backend.utils.auth import ProviderUser
+from reference_backend.utils.misc import StrictJsonRoute
 from reference_backend.utils.models import all_models
 from reference_backend.utils.payload import (
     apply_model_controls,
@@ -36,7 +37,7 @@ from reference_backend.utils.payload import (
 )
 from reference_backend.utils.streaming import with_error_frame
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 # Keys of the frontend's request that are Open WebUI's, not the provider's.
 OPEN_WEBUI_KEYS = (

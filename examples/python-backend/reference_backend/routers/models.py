@@ -27,6 +27,7 @@ from reference_backend.utils.auth import (
     VerifiedUser,
     user_may,
 )
+from reference_backend.utils.misc import StrictJsonRoute
 from reference_backend.utils.models import (
     all_models,
     listed,
@@ -34,8 +35,8 @@ from reference_backend.utils.models import (
     unique,
 )
 
-router = APIRouter()
-openai_router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
+openai_router = APIRouter(route_class=StrictJsonRoute)
 
 
 def owner_response(owner: User | None) -> dict | None:

@@ -23,6 +23,7 @@ from reference_backend.models.models import get_model
 from reference_backend.models.users import UserModel
 from reference_backend.utils.access_control import may_use, readable_ids
 from reference_backend.utils.auth import AdminUser, ProviderUser
+from reference_backend.utils.misc import StrictJsonRoute
 from reference_backend.utils.models import (
     NOT_CHAT_MODELS,
     OPENAI_HOST,
@@ -34,7 +35,7 @@ from reference_backend.utils.models import (
 from reference_backend.utils.payload import add_system_prompt, apply_params
 from reference_backend.utils.streaming import relay, relayed_headers
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 # --8<-- [start:config]
 # The API's field names and the config table's keys.

@@ -19,9 +19,10 @@ from reference_backend.utils.auth import (
     hash_password,
     password_too_long,
 )
+from reference_backend.utils.misc import StrictJsonRoute
 
 # --8<-- [start:router]
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 # --8<-- [end:router]
 
 # Upstream counts a user as active for three minutes after their last request.

@@ -14,7 +14,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from sqlalchemy.orm import Session
 
 from reference_backend import constants
@@ -84,12 +84,14 @@ class ClaimTypes(BaseModel):
 
     A signed token whose `id` is an object, a list or a number is refused like any
     invalid token (401): read as a key, a list would pass as a composite primary key
-    and an object would fail the lookup with a 500. Other claims are not checked.
+    and an object would fail the lookup with a 500. An id with a NUL is no account's
+    on any database, and PostgreSQL would refuse the lookup with a 400. Other claims
+    are not checked.
     """
 
     model_config = ConfigDict(strict=True, extra="allow")
 
-    id: str
+    id: Annotated[str, StringConstraints(pattern="^[^\x00]*$")]
     typ: str = "session"
     auth_method: str = ""
     auth_time: int | None = None

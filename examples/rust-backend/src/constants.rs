@@ -77,9 +77,9 @@ pub const SIGNUP_FAILED: &str = "An internal error occurred during signup.";
 pub const SERVER_ERROR: &str = "Internal Server Error";
 /// A body over `MAX_REQUEST_BODY_SIZE`.
 pub const REQUEST_BODY_TOO_LARGE: &str = "Request body too large";
-/// Text PostgreSQL cannot hold (a NUL) or UTF-8 cannot encode (a lone surrogate).
-pub const UNSTORABLE_TEXT: &str = "The request holds text the database cannot store: \
-a NUL character (\\u0000) or a lone surrogate.";
+/// Text PostgreSQL cannot hold: a NUL.
+pub const UNSTORABLE_TEXT: &str =
+    "The request holds text the database cannot store: a NUL character (\\u0000).";
 // endregion: twin-messages
 
 // region: model-messages

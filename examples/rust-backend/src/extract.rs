@@ -6,6 +6,7 @@
 //! `detail[].loc`, so this backend parses with `serde_path_to_error` instead.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use bytes::Bytes;
@@ -40,6 +41,9 @@ impl<S: Send + Sync> FromRequest<S> for Dict {
         json_object(request, state, DICT_EXPECTED).await.map(Self)
     }
 }
+
+/// `FastAPI`'s detail for a body its parser failed on other than by a syntax error.
+const BODY_UNPARSABLE: &str = "There was an error parsing the body";
 
 /// pydantic's refusal of a body that is not an object, for a model and for a dict.
 const MODEL_EXPECTED: (&str, &str) = (
@@ -135,7 +139,14 @@ fn body_issue(kind: &str, msg: &str, input: Value) -> ApiError {
     }])
 }
 
+/// `FastAPI`'s answer to a body that is not JSON: a 422 pointing at where it broke.
+///
+/// JSON nested deeper than serde's limit (128) is a 400 instead: Python's parser
+/// gives up with a `RecursionError`, which `FastAPI` answers that way.
 fn json_invalid(error: &serde_json::Error) -> ApiError {
+    if error.to_string().starts_with("recursion limit exceeded") {
+        return ApiError::new(StatusCode::BAD_REQUEST, BODY_UNPARSABLE);
+    }
     ApiError::Validation(vec![ValidationIssue {
         kind: "json_invalid".to_owned(),
         loc: vec!["body".into(), json!(error.column())],

@@ -9,13 +9,15 @@ use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::uri::PathAndQuery;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower::Layer;
+use tower::util::{MapRequest, MapRequestLayer};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
@@ -118,9 +120,11 @@ pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
 // --8<-- [end:http-client]
 
 // --8<-- [start:create-app]
-/// The app as a service: a trailing slash is trimmed before routing, because axum
-/// mounts a router's `/` at the bare prefix, where `FastAPI` serves `/api/v1/users/`.
-pub type App = NormalizePath<Router>;
+/// The app as a service: before routing, an encoded slash is decoded and a trailing
+/// slash trimmed. axum mounts a router's `/` at the bare prefix, where `FastAPI`
+/// serves `/api/v1/users/`; and Starlette routes the decoded path, so `..%2f..%2fx`
+/// is three segments there, no single id, which axum would decode into one.
+pub type App = MapRequest<NormalizePath<Router>, fn(Request) -> Request>;
 
 /// The routers, the JSON errors `FastAPI` gives for unknown routes and methods, and
 /// the layers of [`with_layers`].
@@ -168,7 +172,30 @@ pub fn with_layers(routes: Router, settings: &Settings) -> App {
             HeaderName::from_static(REQUEST_ID),
             MakeRequestUuid,
         ));
-    NormalizePathLayer::trim_trailing_slash().layer(layered)
+    let normalized = NormalizePathLayer::trim_trailing_slash().layer(layered);
+    MapRequestLayer::new(decode_slashes as fn(Request) -> Request).layer(normalized)
+}
+
+/// The request with each `%2F` in its path decoded to the `/` Starlette routes on.
+fn decode_slashes(mut request: Request) -> Request {
+    let uri = request.uri();
+    if !uri.path().contains("%2F") && !uri.path().contains("%2f") {
+        return request;
+    }
+    let path = uri.path().replace("%2F", "/").replace("%2f", "/");
+    let query = uri
+        .query()
+        .map(|query| format!("?{query}"))
+        .unwrap_or_default();
+    let mut parts = uri.clone().into_parts();
+    // Only `/` is added to a path that was valid already: it stays valid.
+    if let Ok(decoded) = PathAndQuery::try_from(format!("{path}{query}")) {
+        parts.path_and_query = Some(decoded);
+        if let Ok(uri) = Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
 }
 // --8<-- [end:create-app]
 

@@ -124,8 +124,7 @@ const UNSTORABLE_TEXT_CODES: [&str; 2] = ["22021", "22P05"];
 /// Whether the database refused text it cannot store: on PostgreSQL, a NUL.
 ///
 /// `ApiError`'s conversion makes it the client's error, a 400, where upstream
-/// answers 500. SQLite stores a NUL, as upstream's does; a lone surrogate never
-/// gets here, since a Rust string cannot hold one.
+/// answers 500. SQLite stores a NUL, as upstream's does.
 #[must_use]
 pub fn is_unstorable_text(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|error| {

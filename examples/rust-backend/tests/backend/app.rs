@@ -121,3 +121,38 @@ async fn without_a_limit_a_body_past_axums_default_is_read() {
     );
 }
 // --8<-- [end:body-limit]
+
+#[tokio::test]
+async fn an_encoded_slash_is_routed_as_a_slash_as_starlette_routes_it() {
+    let (_state, app, _dir) = backend(&[]).await;
+    let (status, body) = send(
+        &app,
+        "GET",
+        "/api/v1/users/..%2f..%2fetc%2fpasswd",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
+    );
+}
+
+#[tokio::test]
+async fn json_nested_past_the_parsers_limit_is_fastapis_400() {
+    let (_state, app, _dir) = backend(&[]).await;
+    let deep = format!(
+        "{{\"email\": {}{}, \"password\": \"x\"}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/v1/auths/signin")
+        .header("content-type", "application/json")
+        .body(Body::from(deep))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}

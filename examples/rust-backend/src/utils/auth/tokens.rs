@@ -113,7 +113,10 @@ pub fn decode_token(token: &str, secret: &str) -> Option<Claims> {
         .ok()?
         .claims;
     let issued_in_future = claims.iat.is_some_and(|iat| iat > now_seconds());
-    (!issued_in_future).then_some(claims)
+    // An id with a NUL is no account's on any database, and PostgreSQL would refuse
+    // the lookup with a 400: the token is invalid, as the Python twin's `ClaimTypes`.
+    let no_account = claims.session.id.contains('\0');
+    (!issued_in_future && !no_account).then_some(claims)
 }
 
 fn pyjwt_validation() -> Validation {
@@ -304,6 +307,23 @@ mod tests {
         for accepted in &vectors.accepted {
             let claims = decode_token(&accepted.token, &vectors.secret).unwrap();
             assert_eq!(serde_json::to_value(claims).unwrap(), accepted.claims);
+        }
+    }
+
+    #[test]
+    fn a_signed_token_whose_claims_have_the_wrong_type_is_refused() {
+        let key = jsonwebtoken::EncodingKey::from_secret(b"secret");
+        for id in [
+            json!({"id": "u"}),
+            json!(["u"]),
+            json!(1),
+            json!(null),
+            json!("u\u{0}1"),
+        ] {
+            let claims = json!({"id": id, "typ": "session"});
+            let header = jsonwebtoken::Header::new(super::ALGORITHM);
+            let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+            assert_eq!(decode_token(&token, "secret"), None, "{id}");
         }
     }
 

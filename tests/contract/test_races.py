@@ -30,9 +30,11 @@ FIRST_SIGNUP_REPETITIONS = {"python": 20, "rust": 20, "upstream": 3}
 UPSTREAM_SIGNUP_ERROR = (500, {"detail": "An internal error occurred during signup."})
 
 
-def race(count: int, request: Callable[[int, httpx.Client], httpx.Response], url: str):
+def race(
+    count: int, request: Callable[[int, httpx.Client], httpx.Response], url: str
+) -> list[httpx.Response]:
     """`request(i, client)` for i in range(count), all released at once; the
-    responses in the order of i."""
+    responses in the order of i. Each request has the client's timeout."""
     start = threading.Barrier(count, timeout=RACE_DEADLINE_S)
 
     def run(index: int) -> httpx.Response:

@@ -73,6 +73,7 @@ REQUEST_BODY_TOO_LARGE = "Request body too large"
 UNSTORABLE_TEXT = (
     "The request holds text the database cannot store: a NUL character (\\u0000)."
 )
+MESSAGES_NOT_A_LIST = "messages must be a list of chat messages."
 # endregion: twin-messages
 
 # region: model-messages

@@ -80,6 +80,9 @@ pub const REQUEST_BODY_TOO_LARGE: &str = "Request body too large";
 /// Text PostgreSQL cannot hold: a NUL.
 pub const UNSTORABLE_TEXT: &str =
     "The request holds text the database cannot store: a NUL character (\\u0000).";
+/// A completion whose `messages` is not a list (Open WebUI fails on it, or forwards
+/// it for the provider to refuse).
+pub const MESSAGES_NOT_A_LIST: &str = "messages must be a list of chat messages.";
 // endregion: twin-messages
 
 // region: model-messages

@@ -232,6 +232,9 @@ async def generate_chat_completion(request: Request, form_data: dict, user: User
     """Send the chat to its model's connection; stream the reply or return its JSON."""
     if not await in_session(request, config.get, "openai.enable"):
         raise HTTPException(503, constants.OPENAI_DISABLED)
+    # Refused here with a detail, not passed on for the provider to refuse.
+    if not isinstance(form_data.get("messages", []), list):
+        raise HTTPException(400, constants.MESSAGES_NOT_A_LIST)
     payload, connection = await prepared(request, dict(form_data), user)
     state = request.app.state
     # Upstream's timeout bounds the whole exchange, the streamed body included.

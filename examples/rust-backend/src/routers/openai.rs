@@ -260,14 +260,13 @@ fn url_index(text: &str) -> Result<i64, ApiError> {
     })
 }
 
-/// The connection at `index` of `count`; negative counts from the end, as a Python
-/// index does.
+/// The connection at `index` of `count`. Open WebUI indexes a Python list, where -1
+/// is the last connection; no connection has a negative index, so both twins answer
+/// 404 as for one past the end.
 fn connection_index(index: i64, count: usize) -> Result<usize, ApiError> {
-    let count = i64::try_from(count).unwrap_or(i64::MAX);
-    let index = if index < 0 { index + count } else { index };
     usize::try_from(index)
         .ok()
-        .filter(|&index| i64::try_from(index).is_ok_and(|index| index < count))
+        .filter(|&index| index < count)
         .ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, constants::CONNECTION_NOT_FOUND)
         })
@@ -453,6 +452,16 @@ pub async fn generate_chat_completion(
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             constants::OPENAI_DISABLED,
+        ));
+    }
+    // Refused here with a detail, not passed on for the provider to refuse.
+    if payload
+        .get("messages")
+        .is_some_and(|messages| !messages.is_array())
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            constants::MESSAGES_NOT_A_LIST,
         ));
     }
     payload.remove("metadata");
@@ -713,9 +722,9 @@ mod tests {
     }
 
     #[test]
-    fn connection_indexes_count_from_the_end_when_negative() {
+    fn a_connection_index_is_in_range_and_never_negative() {
         assert_eq!(connection_index(1, 2).unwrap(), 1);
-        assert_eq!(connection_index(-1, 2).unwrap(), 1);
+        assert!(connection_index(-1, 2).is_err());
         assert!(connection_index(2, 2).is_err());
         assert!(connection_index(i64::MIN, 2).is_err());
     }

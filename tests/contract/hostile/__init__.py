@@ -22,7 +22,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 REQUIRED = {"id", "why", "twins", "upstream", "changes_nothing"}
 # The keys of a row that describe it rather than build its request.
-PROSE = {"why", "differs"}
+PROSE = {"why", "differs", "on_postgres"}
 # The tables whose rows every fingerprint must hold: a fingerprint of the wrong
 # database, or of none, would otherwise compare two empty dicts and pass.
 FINGERPRINTED = ("user", "auth", "chat")
@@ -61,6 +61,9 @@ def load(name: str) -> list[dict]:
         assert set(row) >= REQUIRED, f"{row['id']}: missing {REQUIRED - set(row)}"
         assert KEBAB.match(row["id"]), f"{row['id']}: ids are kebab-case"
         assert row["twins"] < 500, f"{row['id']}: a twin never answers 5xx"
+        if "on_postgres" in row:
+            assert row["on_postgres"]["twins"] < 500, f"{row['id']}: on PostgreSQL"
+            assert row["on_postgres"]["why"].strip(), f"{row['id']}: say why"
         request = json.dumps({k: v for k, v in row.items() if k not in PROSE})
         echoed = [marker for marker in LEAK_MARKERS if marker in request]
         assert not echoed, f"{row['id']}: the request holds {echoed}"
@@ -71,7 +74,11 @@ def load(name: str) -> list[dict]:
 
 
 def expected_status(row: dict, target: Target) -> int:
-    return row["upstream"] if target.impl == "upstream" else row["twins"]
+    if target.impl == "upstream":
+        return row["upstream"]
+    if target.postgres and "on_postgres" in row:
+        return row["on_postgres"]["twins"]
+    return row["twins"]
 
 
 def must_change_nothing(row: dict, target: Target) -> bool:

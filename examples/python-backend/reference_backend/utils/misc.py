@@ -4,6 +4,7 @@ strip, and a throttle."""
 import json
 import math
 import re
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -42,8 +43,9 @@ def strict_json(body: bytes) -> object:
     """A request body read as JSON proper, as the Rust twin's serde reads it.
 
     Python's parser also takes NaN and ±Infinity, reads 1e999 as an infinite float,
-    and keeps a lone surrogate (`"\\ud800"`) in a string no UTF-8 can encode. Each is
-    a `JSONDecodeError` here, which FastAPI answers with its 422 `json_invalid`.
+    takes an integer of any length (serde holds one past 64 bits as a double), and
+    keeps a lone surrogate (`"\\ud800"`) in a string no UTF-8 can encode. Each is a
+    `JSONDecodeError` here, which FastAPI answers with its 422 `json_invalid`.
     """
     text = body.decode(json.detect_encoding(body), "surrogatepass")
 
@@ -56,8 +58,17 @@ def strict_json(body: bytes) -> object:
             refuse("a number past a double's range", number)
         return value
 
+    def bounded(number: str) -> int:
+        value = int(number)
+        if abs(value) > sys.float_info.max:
+            refuse("a number past a double's range", number)
+        return value
+
     value = json.loads(
-        text, parse_constant=lambda name: refuse(name, name), parse_float=finite
+        text,
+        parse_constant=lambda name: refuse(name, name),
+        parse_float=finite,
+        parse_int=bounded,
     )
     if SURROGATE_HINT.search(text) and any(
         SURROGATES.search(string) for string in strings(value)

@@ -253,6 +253,9 @@ def upstream(session: nox.Session) -> None:
         "tests/interop",
         "tests/frontend",
         *(f"--target={target}" for target in UPSTREAM_TARGETS),
+        # `tests` repeats the races and crash rounds 20 times on each twin and
+        # database; here they run a few times beside Open WebUI's.
+        "--repetitions=3",
         *session.posargs,
         env={"CONTRACT_UPSTREAM_VENV": str(Path(UPSTREAM_VENV).resolve()), **servers},
     )

@@ -14,6 +14,9 @@ import pytest
 IMPLS = ("python", "upstream", "rust")
 SERVICES = ("postgres", "redis", "provider")
 DEFAULT_SPEC = "python"
+# The first-admin race and the crash rounds: how often each repeats per target.
+DEFAULT_REPETITIONS = 20
+UPSTREAM_REPETITIONS = 3
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,15 @@ def add_target_option(parser: pytest.Parser) -> None:
     if any("--target" in option.names() for option in group.options):
         return
     group.addoption(
+        "--repetitions",
+        type=int,
+        default=DEFAULT_REPETITIONS,
+        metavar="N",
+        help="how often the race and crash tests repeat on each twin target "
+        f"(default: {DEFAULT_REPETITIONS}; Open WebUI: at most "
+        f"{UPSTREAM_REPETITIONS})",
+    )
+    group.addoption(
         "--target",
         action="append",
         default=[],
@@ -63,6 +75,30 @@ def add_target_option(parser: pytest.Parser) -> None:
         help=f"a server to test, IMPL in {{{','.join(IMPLS)}}}; repeatable "
         f"(default: {DEFAULT_SPEC})",
     )
+
+
+def repeated(
+    config: pytest.Config, twins_only: bool = False
+) -> tuple[list[tuple[Target, int]], list[str]]:
+    """One (target, number) per repetition of a repeated test, and their ids.
+
+    Open WebUI repeats fewer times, or none with `twins_only`: each of its fresh
+    servers takes about 20 s to start.
+    """
+    count = config.getoption("repetitions")
+    runs = [
+        (target, number)
+        for target in requested_targets(config)
+        if not (twins_only and target.impl == "upstream")
+        for number in range(
+            1,
+            1
+            + (
+                min(count, UPSTREAM_REPETITIONS) if target.impl == "upstream" else count
+            ),
+        )
+    ]
+    return runs, [f"{target.spec}-{number:02d}" for target, number in runs]
 
 
 def requested_targets(config: pytest.Config) -> list[Target]:

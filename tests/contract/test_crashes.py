@@ -1,11 +1,11 @@
 """kill -9 under a write load: every write the server acknowledged survives it.
 
-Per twin target, one store (a DATA_DIR or a PostgreSQL database) lives through 20
-rounds. In each, a few clients create chats and retitle them as fast as the server
-answers; at a random moment the server's whole process group gets SIGKILL, and a new
-server starts on the same store. It must come up healthy with nothing in its log worse
-than a warning, SQLite's integrity check must pass, and every write answered with a
-2xx in this round or any before must be there, through the API and in the database.
+Per twin target, one store (a DATA_DIR or a PostgreSQL database) lives through 20 rounds
+(`--repetitions`). In each, a few clients create chats and retitle them as fast as the
+server answers; at a random moment the server's whole process group gets SIGKILL, and a
+new server starts on the same store. It must come up healthy with nothing in its log
+worse than a warning, SQLite's integrity check must pass, and every write answered with
+a 2xx in this round or any before must be there, through the API and in the database.
 
 A write cut off by the kill may have landed or not: a chat's title must be the last
 acknowledged one or one tried after it, and a chat whose creation was never answered
@@ -32,9 +32,8 @@ from .api import Account, account_from, http_client, signup
 from .servers import Server, running_server
 from .storage import read_all, sqlite_integrity
 from .stores import postgres_database
-from .targets import Target, requested_targets
+from .targets import Target, repeated
 
-ROUNDS = 20
 WRITERS = 3
 # The kill comes this long after the round's first acknowledged write, drawn per
 # round, which the first write must get within LOAD_START_S: each round stays well
@@ -51,15 +50,10 @@ LOGGED_ERROR = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback|panicked")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """ROUNDS items per twin target, in order; none on Open WebUI."""
+    """One item per round and twin target, in order (`--repetitions`, 20 by
+    default); none on Open WebUI."""
     if "crash_round" in metafunc.fixturenames:
-        rounds = [
-            (target, number)
-            for target in requested_targets(metafunc.config)
-            if target.impl != "upstream"
-            for number in range(1, ROUNDS + 1)
-        ]
-        ids = [f"{target.spec}-{number:02d}" for target, number in rounds]
+        rounds, ids = repeated(metafunc.config, twins_only=True)
         metafunc.parametrize("crash_round", rounds, ids=ids)
 
 

@@ -19,13 +19,10 @@ from . import messages
 from .api import Account, body_of, http_client, signup, unique_email
 from .servers import Server, running_server
 from .storage import read_all, user_roles
-from .targets import Target, requested_targets
+from .targets import Target, repeated
 
 # The longest a whole race may take; a request that hangs fails here, not forever.
 RACE_DEADLINE_S = 60.0
-# A fresh server per repetition of the first-admin race: cheap on the twins, about
-# 25 s on Open WebUI, so it runs fewer there.
-FIRST_SIGNUP_REPETITIONS = {"python": 20, "rust": 20, "upstream": 3}
 # What Open WebUI 0.12.4 answers, with a 500, when a signup's insert fails.
 UPSTREAM_SIGNUP_ERROR = (500, {"detail": "An internal error occurred during signup."})
 
@@ -117,15 +114,10 @@ def test_parallel_signups_with_one_email_make_one_user(
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One item per repetition of the first-admin race, per target: fewer on Open
-    WebUI, whose fresh server is slow to start. The ids count the repetitions."""
+    """One item per repetition of the first-admin race, per target (`--repetitions`,
+    20 by default; 3 on Open WebUI). The ids count the repetitions."""
     if "first_run" in metafunc.fixturenames:
-        runs = [
-            (target, number)
-            for target in requested_targets(metafunc.config)
-            for number in range(1, FIRST_SIGNUP_REPETITIONS[target.impl] + 1)
-        ]
-        ids = [f"{target.spec}-{number:02d}" for target, number in runs]
+        runs, ids = repeated(metafunc.config)
         metafunc.parametrize("first_run", runs, ids=ids)
 
 

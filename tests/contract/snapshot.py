@@ -7,12 +7,10 @@ order, so the fingerprint depends on the data, not on the order a database retur
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable
 
-import psycopg
-
 from .servers import Server
+from .storage import read_only
 
 # Columns a read is allowed to write: every implementation records when a user was
 # last seen on an authenticated request, refused or not.
@@ -51,16 +49,7 @@ def read_tables(cursor, tables: Iterable[str]) -> Fingerprint:
 
 def fingerprint(server: Server) -> Fingerprint:
     """{table: (row count, sha256 of its rows)} for every table of the database."""
-    if server.database_url:
-        with psycopg.connect(server.database_url) as connection:
-            cursor = connection.cursor()
-            tables = [row[0] for row in cursor.execute(POSTGRES_TABLES).fetchall()]
-            return read_tables(cursor, tables)
-    uri = f"file:{server.data_dir / 'webui.db'}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True)
-    try:
-        cursor = connection.cursor()
-        tables = [row[0] for row in cursor.execute(SQLITE_TABLES).fetchall()]
+    listing = POSTGRES_TABLES if server.database_url else SQLITE_TABLES
+    with read_only(server) as (cursor, _):
+        tables = [row[0] for row in cursor.execute(listing).fetchall()]
         return read_tables(cursor, tables)
-    finally:
-        connection.close()

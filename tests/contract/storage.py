@@ -4,6 +4,9 @@ so the same query fits all."""
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 
@@ -12,20 +15,31 @@ from .servers import Server
 PASSWORD_QUERY = "SELECT password FROM auth WHERE email = {}"
 
 
-def read_all(server: Server, query: str, *values: str) -> list[tuple]:
-    """Every row of `query`, whose `{}`s are the placeholders for `values`."""
+def location(server: Server) -> str:
+    """The server's database: its PostgreSQL URL, or the path of its SQLite file."""
+    return server.database_url or str(server.data_dir / "webui.db")
+
+
+@contextmanager
+def read_only(server: Server) -> Iterator[tuple[Any, str]]:
+    """A cursor on the server's database, and the placeholder its driver takes."""
     if server.database_url:
         with psycopg.connect(server.database_url) as connection:
-            query = query.format(*["%s"] * len(values))
-            return connection.execute(query, values).fetchall()
+            yield connection.cursor(), "%s"
+        return
     # Read-only, so the test cannot lock or change the server's file.
-    uri = f"file:{server.data_dir / 'webui.db'}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True)
+    connection = sqlite3.connect(f"file:{location(server)}?mode=ro", uri=True)
     try:
-        query = query.format(*["?"] * len(values))
-        return connection.execute(query, values).fetchall()
+        yield connection.cursor(), "?"
     finally:
         connection.close()
+
+
+def read_all(server: Server, query: str, *values: str) -> list[tuple]:
+    """Every row of `query`, whose `{}`s are the placeholders for `values`."""
+    with read_only(server) as (cursor, placeholder):
+        query = query.format(*[placeholder] * len(values))
+        return cursor.execute(query, values).fetchall()
 
 
 def read_one(server: Server, query: str, value: str) -> tuple | None:

@@ -20,6 +20,7 @@ import pytest
 from .api import bearer, http_client, signup
 from .fuzz_auth import admin_token
 from .servers import Server
+from .storage import location
 
 # Per operation, and a ceiling for the whole run: the run stays bounded in time.
 MAX_EXAMPLES = 25
@@ -39,10 +40,6 @@ SERVER_ERROR = "ST101"
 EXPLAINED = json.loads((Path(__file__).with_name("fuzz_findings.json")).read_text())
 
 pytestmark = pytest.mark.twins_only
-
-
-def database_of(server: Server) -> str:
-    return server.database_url or str(server.data_dir / "webui.db")
 
 
 def run_schemathesis(server: Server, admin_id: str, report: Path) -> dict:
@@ -71,7 +68,7 @@ def run_schemathesis(server: Server, admin_id: str, report: Path) -> dict:
         "PYTHONPATH": str(Path(__file__).parent),
         "FUZZ_SECRET": server.secret,
         "FUZZ_USER_ID": admin_id,
-        "FUZZ_DATABASE": database_of(server),
+        "FUZZ_DATABASE": location(server),
     }
     # Run where its cache of earlier findings (.schemathesis/) is thrown away.
     completed = subprocess.run(
@@ -111,6 +108,6 @@ def test_fuzzing_finds_no_server_error(launch, tmp_path: Path, record_property) 
     assert report["test_cases"]["generated"] >= MIN_CASES_PER_OPERATION * tested
     # The hook's tokens still work after everything the run did to the admin.
     with http_client(server.base_url) as client:
-        token = admin_token(server.secret, admin_id, database_of(server))
+        token = admin_token(server.secret, admin_id, location(server))
         me = client.get("/api/v1/auths/", headers=bearer(token))
     assert (me.status_code, me.json().get("role")) == (200, "admin"), me.text

@@ -215,3 +215,26 @@ def test_a_body_size_limit_must_be_a_positive_integer(raw):
     env = {"MAX_REQUEST_BODY_SIZE": raw, "WEBUI_SECRET_KEY": SECRET}
     with pytest.raises(ValueError, match="MAX_REQUEST_BODY_SIZE="):
         Settings.from_environ(env)
+
+
+# Each hardening variable and the setting it turns on.
+HARDENING = {
+    "WEBUI_AUTH_REQUIRE_TOKEN_EXPIRY": "require_token_expiry",
+    "WEBUI_AUTH_BEARER_ONLY": "bearer_only",
+    "WEBUI_AUTH_REVOCATION_TABLE": "revocation_table",
+    "WEBUI_AUTH_STRICT_EMAILS": "strict_emails",
+    "WEBUI_AUTH_STRICT_ROLES": "strict_roles",
+}
+
+
+def test_the_hardening_options_are_off_by_default(settings):
+    assert [getattr(settings, field) for field in HARDENING.values()] == [False] * 5
+
+
+@pytest.mark.parametrize(("name", "field"), HARDENING.items())
+@pytest.mark.parametrize(("raw", "value"), [("On", True), ("1", True), ("off", False)])
+def test_each_hardening_variable_is_a_flag_of_its_own(name, field, raw, value):
+    settings = Settings.from_environ({name: raw, "WEBUI_SECRET_KEY": SECRET})
+    assert {other: getattr(settings, other) for other in HARDENING.values()} == {
+        other: value and other == field for other in HARDENING.values()
+    }

@@ -59,6 +59,17 @@ class Settings:
     models_cache_ttl: int | None
     # The largest request body in bytes, answered 413 above it; None: no limit.
     max_request_body_size: int | None
+    # The hardening options, all off by default: the twins' own, upstream has none.
+    # Refuse session tokens without `exp`: a leaked one would work for ever.
+    require_token_expiry: bool
+    # Take no credential from another scheme ("Basic x"): it may be a proxy's.
+    bearer_only: bool
+    # Revoke signed-out tokens in a table: without Redis they stay valid otherwise.
+    revocation_table: bool
+    # Trim emails and cap their length, so " a@x.com " is not a second account.
+    strict_emails: bool
+    # Store only upstream's three roles: another ("superadmin") matches no guard.
+    strict_roles: bool
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -121,6 +132,13 @@ class Settings:
             ),
             models_cache_ttl=seconds_or(env.get("MODELS_CACHE_TTL", "1"), 1),
             max_request_body_size=body_size_limit(env.get("MAX_REQUEST_BODY_SIZE", "")),
+            require_token_expiry=flag(
+                env, "WEBUI_AUTH_REQUIRE_TOKEN_EXPIRY", default=False
+            ),
+            bearer_only=flag(env, "WEBUI_AUTH_BEARER_ONLY", default=False),
+            revocation_table=flag(env, "WEBUI_AUTH_REVOCATION_TABLE", default=False),
+            strict_emails=flag(env, "WEBUI_AUTH_STRICT_EMAILS", default=False),
+            strict_roles=flag(env, "WEBUI_AUTH_STRICT_ROLES", default=False),
         )
 
 

@@ -57,6 +57,19 @@ PROVIDER_TIMEOUTS = {
     "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": "2",
 }
 
+# A `+hardened` target: every hardening option of the twins on, as `.env.example`
+# documents them. The body limit leaves room for the suite's 1 MB title and refuses
+# its 10 MB chat.
+HARDENED_ENV = {
+    "WEBUI_AUTH_REQUIRE_TOKEN_EXPIRY": "true",
+    "WEBUI_AUTH_BEARER_ONLY": "true",
+    "WEBUI_AUTH_REVOCATION_TABLE": "true",
+    "WEBUI_AUTH_STRICT_EMAILS": "true",
+    "WEBUI_AUTH_STRICT_ROLES": "true",
+    "PASSWORD_HASH_ALGORITHM": "argon2",
+    "MAX_REQUEST_BODY_SIZE": str(4 * 1024 * 1024),
+}
+
 
 @dataclass(frozen=True)
 class Server:
@@ -212,6 +225,8 @@ def running_server(
                 running_provider(workdir / "provider", api_key=PROVIDER_KEY)
             )
             env |= openai_connection_env(provider) | PROVIDER_TIMEOUTS
+        if target.hardened:
+            env |= HARDENED_ENV
         env |= dict(extra_env or {})
         server = Server(
             target=target,

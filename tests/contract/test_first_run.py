@@ -26,6 +26,7 @@ from .api import (
 from .cookies import SetCookie, set_cookies
 from .servers import Server
 from .storage import stored_password_hash
+from .targets import Target
 
 SETTINGS = {
     "JWT_EXPIRES_IN": "-1",
@@ -88,22 +89,38 @@ def test_first_signup_closes_signup(bootstrap: Bootstrap) -> None:
     assert bootstrap.second_signup.json() == {"detail": messages.ACCESS_PROHIBITED}
 
 
-def test_token_without_expiry(bootstrap: Bootstrap, fresh: Server) -> None:
-    """JWT_EXPIRES_IN=-1: no `exp` claim, a null `expires_at`, a session cookie."""
+def test_token_without_expiry(
+    bootstrap: Bootstrap, fresh: Server, target: Target
+) -> None:
+    """JWT_EXPIRES_IN=-1: no `exp` claim, a null `expires_at`, a session cookie.
+
+    Hardened (`WEBUI_AUTH_REQUIRE_TOKEN_EXPIRY`), every token carries an `exp`: a
+    lifetime that never ends reads as the default, four weeks."""
     body = bootstrap.first_signup.json()
-    assert body["expires_at"] is None
     claims = tokens.claims(body["token"], fresh.secret)
+    cookie = set_cookies(bootstrap.first_signup)["token"]
+    if target.hardened:
+        assert set(claims) == tokens.SESSION_CLAIMS
+        assert claims["exp"] - claims["iat"] == tokens.FOUR_WEEKS
+        assert abs(body["expires_at"] - claims["exp"]) <= 1
+        assert cookie.attributes["max-age"] == str(tokens.FOUR_WEEKS)
+        return
+    assert body["expires_at"] is None
     assert set(claims) == tokens.SESSION_CLAIMS - {"exp"}
-    assert "max-age" not in set_cookies(bootstrap.first_signup)["token"].attributes
+    assert "max-age" not in cookie.attributes
 
 
 def test_session_without_expiry(
-    bootstrap: Bootstrap, fresh_client: httpx.Client
+    bootstrap: Bootstrap, fresh_client: httpx.Client, target: Target
 ) -> None:
     response = fresh_client.get("/api/v1/auths/", headers=bootstrap.admin.headers)
     assert response.status_code == 200
-    assert response.json()["expires_at"] is None
     renewed = set_cookies(response)["token"]
+    if target.hardened:
+        assert response.json()["expires_at"] is not None
+        assert renewed.attributes["max-age"] == str(tokens.FOUR_WEEKS)
+        return
+    assert response.json()["expires_at"] is None
     assert "max-age" not in renewed.attributes
     assert "expires" not in renewed.attributes
 

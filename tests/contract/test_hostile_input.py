@@ -47,6 +47,7 @@ def cast(client: httpx.Client, admin: Account) -> dict:
         "accounts": {"user": user, "admin": admin},
         "names": {
             "user_id": user.id,
+            "user_email": user.email,
             "admin_id": admin.id,
             "other_user": other.id,
             "own_chat": new_chat(client, user, {"title": "Own"})["id"],

@@ -2,9 +2,10 @@
 
 A row states the status both twins must answer and the one Open WebUI 0.12.4 answered
 when it was run; the tests send the row to every target and hold it to the status of
-that target. Whatever the status, a refusal is a JSON `detail` with no internals in
-it, the server still answers `/health`, and a row that must change nothing leaves the
-database's fingerprint as it was.
+that target. A row whose answer changes when the twins' hardening options are on states
+that answer too (`hardened`). Whatever the status, a refusal is a JSON `detail` with no
+internals in it, the server still answers `/health`, and a row that must change nothing
+leaves the database's fingerprint as it was.
 """
 
 import json
@@ -22,7 +23,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 REQUIRED = {"id", "why", "twins", "upstream", "changes_nothing"}
 # The keys of a row that describe it rather than build its request.
-PROSE = {"why", "differs", "on_postgres"}
+PROSE = {"why", "differs", "on_postgres", "hardened"}
 # The tables whose rows every fingerprint must hold: a fingerprint of the wrong
 # database, or of none, would otherwise compare two empty dicts and pass.
 FINGERPRINTED = ("user", "auth", "chat")
@@ -64,6 +65,12 @@ def load(name: str) -> list[dict]:
         if "on_postgres" in row:
             assert row["on_postgres"]["twins"] < 500, f"{row['id']}: on PostgreSQL"
             assert row["on_postgres"]["why"].strip(), f"{row['id']}: say why"
+        if "hardened" in row:
+            hardened = row["hardened"]
+            assert set(hardened) == {"twins", "changes_nothing", "why"}, row["id"]
+            assert hardened["twins"] < 500, f"{row['id']}: hardened"
+            assert hardened["twins"] != row["twins"], f"{row['id']}: nothing changes"
+            assert hardened["why"].strip(), f"{row['id']}: say why"
         request = json.dumps({k: v for k, v in row.items() if k not in PROSE})
         echoed = [marker for marker in LEAK_MARKERS if marker in request]
         assert not echoed, f"{row['id']}: the request holds {echoed}"
@@ -76,6 +83,8 @@ def load(name: str) -> list[dict]:
 def expected_status(row: dict, target: Target) -> int:
     if target.impl == "upstream":
         return row["upstream"]
+    if target.hardened and "hardened" in row:
+        return row["hardened"]["twins"]
     if target.postgres and "on_postgres" in row:
         return row["on_postgres"]["twins"]
     return row["twins"]
@@ -83,9 +92,12 @@ def expected_status(row: dict, target: Target) -> int:
 
 def must_change_nothing(row: dict, target: Target) -> bool:
     """`changes_nothing`, or for Open WebUI its own flag where the row has one: its
-    recorded answer to a row that differs may store what the twins refuse."""
+    recorded answer to a row that differs may store what the twins refuse. A hardened
+    twin's refusal changes nothing where the default twin stores."""
     if target.impl == "upstream":
         return row.get("upstream_changes_nothing", row["changes_nothing"])
+    if target.hardened and "hardened" in row:
+        return row["hardened"]["changes_nothing"]
     return row["changes_nothing"]
 
 

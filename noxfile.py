@@ -300,6 +300,29 @@ def reliability(session: nox.Session) -> None:
     session.run("python", "tools/reliability.py", f"--junit={junit}", "--write")
 
 
+# What `nox -s contention` repeats beside a CPU hog: the contract suite on each twin,
+# where a dropped keep-alive connection showed once under load.
+CONTENTION_ARGS = ("tests/contract", "--target=python", "--target=rust")
+
+
+@nox.session
+def contention(session: nox.Session) -> None:
+    """Run the contract suite ten times back to back beside a CPU hog; count failures.
+
+    `-- ARGS` replaces the pytest arguments, e.g. `-- tests/contract --target=rust`.
+    """
+    install(session, "tests")
+    servers = build_test_servers(session)
+    session.run(
+        "python",
+        "tools/contention.py",
+        "--runs=10",
+        "--",
+        *(session.posargs or CONTENTION_ARGS),
+        env=servers,
+    )
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Measure both backends with wrk; write `docs/data/bench/`, redraw the charts.

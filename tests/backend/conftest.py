@@ -1,6 +1,8 @@
 """Fixtures for the backend's unit tests: settings and an app on a temporary SQLite."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,31 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 # --8<-- [end:app]
+
+
+@pytest.fixture
+def client_with(settings: Settings) -> Iterator[Callable[..., TestClient]]:
+    """Clients of apps whose settings differ from `settings` in the fields given, on
+    the same database."""
+    with ExitStack() as apps:
+        yield lambda **changes: apps.enter_context(
+            TestClient(create_app(replace(settings, **changes)))
+        )
+
+
+def account(client: TestClient, name: str, admin: dict | None = None) -> dict:
+    """Sign up `name@example.com`, the first one as admin, or have `admin` add it."""
+    form = {"name": name, "email": f"{name}@example.com", "password": "pw"}
+    if admin is None:
+        return client.post("/api/v1/auths/signup", json=form).json()
+    added = client.post(
+        "/api/v1/auths/add", headers=auth(admin), json=form | {"role": "user"}
+    )
+    return added.json()
+
+
+def auth(user: dict) -> dict:
+    return {"Authorization": f"Bearer {user['token']}"}
 
 
 @pytest.fixture

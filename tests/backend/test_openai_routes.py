@@ -15,7 +15,7 @@ from reference_backend.env import Settings
 from reference_backend.main import create_app
 from reference_backend.utils.streaming import ERROR_FRAME
 
-from .conftest import SECRET
+from .conftest import SECRET, account, auth
 
 PROVIDER = "http://provider.test/v1"
 
@@ -63,20 +63,6 @@ def app_client(tmp_path) -> Iterator[TestClient]:
             transport=httpx.MockTransport(provider)
         )
         yield client
-
-
-def account(client: TestClient, name: str, admin: dict | None = None) -> dict:
-    form = {"name": name, "email": f"{name}@example.com", "password": "pw"}
-    if admin is None:
-        return client.post("/api/v1/auths/signup", json=form).json()
-    added = client.post(
-        "/api/v1/auths/add", headers=auth(admin), json=form | {"role": "user"}
-    )
-    return added.json()
-
-
-def auth(user: dict) -> dict:
-    return {"Authorization": f"Bearer {user['token']}"}
 
 
 def test_the_stored_connections_win_and_keys_are_one_per_url(app_client):

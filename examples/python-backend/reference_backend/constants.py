@@ -74,6 +74,7 @@ UNSTORABLE_TEXT = (
     "The request holds text the database cannot store: a NUL character (\\u0000)."
 )
 MESSAGES_NOT_A_LIST = "messages must be a list of chat messages."
+INVALID_ROLE = "Invalid role: expected one of pending, user, admin."
 # endregion: twin-messages
 
 # region: model-messages

@@ -52,7 +52,13 @@ from reference_backend.utils.auth import (
 )
 from reference_backend.utils.misc import StrictJsonRoute
 from reference_backend.utils.rate_limit import RateLimiter
-from reference_backend.utils.validate import validate_email_format, validate_image_url
+from reference_backend.utils.validate import (
+    check_role,
+    email_to_store,
+    normalize_email,
+    validate_email_format,
+    validate_image_url,
+)
 
 # The pattern upstream's admin form accepts for JWT_EXPIRES_IN; others are ignored.
 JWT_EXPIRES_IN_FORM = r"^(-1|0|(-?\d+(\.\d+)?)(ms|s|m|h|d|w))$"
@@ -187,7 +193,7 @@ def signin(
     settings: SettingsDep,
     redis: Redis,
 ) -> dict:
-    email = form.email.lower()
+    email = normalize_email(form.email, strict=settings.strict_emails)
     if signin_limiter.is_limited(redis, settings.redis_key_prefix, email):
         raise HTTPException(429, "API rate limit exceeded")
     user = users.get_user_by_email(db, email)
@@ -233,7 +239,7 @@ def create_user(
     db: Session, settings: Settings, form: SignupForm, role: str
 ) -> UserModel:
     """Checks shared by sign-up and admin add, then the insert."""
-    email = form.email.lower()
+    email = email_to_store(form.email, strict=settings.strict_emails)
     if not validate_email_format(email):
         raise HTTPException(400, constants.INVALID_EMAIL_FORMAT)
     if users.get_user_by_email(db, email):
@@ -310,6 +316,7 @@ def update_profile(form: UpdateProfileForm, user: VerifiedUser, db: Db) -> dict:
 @router.post("/add")
 def add_user(form: AddUserForm, _admin: AdminUser, db: Db, settings: SettingsDep):
     """An account made by an admin, with a token but no cookie."""
+    check_role(form.role, strict=settings.strict_roles)
     user = create_user(db, settings, form, form.role)
     auth = auths.get_auth(db, user.id)
     claims = {"id": user.id, "typ": "session", "session_stamp": auth.session_stamp}

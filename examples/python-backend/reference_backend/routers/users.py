@@ -20,6 +20,7 @@ from reference_backend.utils.auth import (
     password_too_long,
 )
 from reference_backend.utils.misc import StrictJsonRoute
+from reference_backend.utils.validate import check_role, email_to_store
 
 # --8<-- [start:router]
 router = APIRouter(route_class=StrictJsonRoute)
@@ -78,6 +79,7 @@ def update_user(
     user_id: str, form: UserUpdateForm, admin: AdminUser, db: Db, settings: SettingsDep
 ) -> users.UserModel:
     """Edit another account; the first account can be edited only by itself."""
+    check_role(form.role, strict=settings.strict_roles)
     if user_id == users.first_user_id(db) and (
         admin.id != user_id or form.role not in (None, "admin")
     ):
@@ -85,7 +87,11 @@ def update_user(
     user = users.get_user_by_id(db, user_id)
     if user is None:
         raise HTTPException(400, constants.NOT_FOUND)
-    email = form.email.lower() if form.email is not None else None
+    email = (
+        email_to_store(form.email, strict=settings.strict_emails)
+        if form.email is not None
+        else None
+    )
     if email is not None and email != user.email and users.get_user_by_email(db, email):
         raise HTTPException(400, constants.EMAIL_TAKEN)
     if form.password:

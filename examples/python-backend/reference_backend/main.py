@@ -235,8 +235,13 @@ def public_config(request: Request, db: Session) -> dict:
     """`/api/config` for the keys this slice owns; more of them once signed in."""
     settings: Settings = request.app.state.settings
     user = None
-    token = request_token(request)
-    claims = decode_token(token, settings.secret_key) if token else None
+    token = request_token(request, bearer_only=settings.bearer_only)
+    required = settings.require_token_expiry
+    claims = (
+        decode_token(token, settings.secret_key, require_expiry=required)
+        if token
+        else None
+    )
     if claims and "id" in claims:
         redis_client = request.app.state.redis
         if is_valid_token(db, claims, redis_client, settings.redis_key_prefix):

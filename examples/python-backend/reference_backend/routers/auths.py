@@ -145,7 +145,7 @@ def get_session_user(
     request: Request, response: Response, user: HumanUser, db: Db, settings: SettingsDep
 ) -> dict:
     """The signed-in user, with the token re-set as a cookie for its remaining life."""
-    token = request_token(request)
+    token = request_token(request, bearer_only=settings.bearer_only)
     # The guard decoded the token already; HumanUser admits only session tokens.
     expires_at = request.state.claims.get("exp")
     if expires_at is not None:
@@ -271,8 +271,13 @@ def signout(
     request: Request, response: Response, db: Db, settings: SettingsDep, redis: Redis
 ) -> dict:
     """Clear the cookies; only with Redis is the token itself revoked, as upstream."""
-    token = request_token(request)
-    claims = decode_token(token, settings.secret_key) if token else None
+    token = request_token(request, bearer_only=settings.bearer_only)
+    required = settings.require_token_expiry
+    claims = (
+        decode_token(token, settings.secret_key, require_expiry=required)
+        if token
+        else None
+    )
     if redis is not None and claims and claims.get("jti") and claims.get("exp"):
         ttl = claims["exp"] - int(time.time())
         prefix = settings.redis_key_prefix
@@ -321,7 +326,11 @@ def add_user(form: AddUserForm, _admin: AdminUser, db: Db, settings: SettingsDep
     auth = auths.get_auth(db, user.id)
     claims = {"id": user.id, "typ": "session", "session_stamp": auth.session_stamp}
     return {
-        "token": create_token(claims, settings.secret_key, token_lifetime(db)),
+        "token": create_token(
+            claims,
+            settings.secret_key,
+            token_lifetime(db, require_expiry=settings.require_token_expiry),
+        ),
         "token_type": "Bearer",
         "id": user.id,
         "email": user.email,

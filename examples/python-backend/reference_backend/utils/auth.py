@@ -30,6 +30,8 @@ BCRYPT_MAX_BYTES = 72
 API_KEY_PREFIX = "sk-"
 API_KEY_HEADER = "x-api-key"
 VERIFIED_ROLES = ("user", "admin")
+# How long a new token lives when the `auth.jwt_expiry` row does not say.
+DEFAULT_TOKEN_LIFETIME = "4w"
 # --8<-- [end:constants]
 
 # Verified when the email is unknown, so a wrong address costs as much time as a
@@ -102,11 +104,16 @@ class ClaimTypes(BaseModel):
     iat: int | None = None
 
 
-def decode_token(token: str, secret: str) -> dict | None:
+def decode_token(
+    token: str, secret: str, *, require_expiry: bool = False
+) -> dict | None:
     """The claims of a token signed with `secret`, not expired and of the expected
-    types, else None."""
+    types, else None. With `require_expiry`, a token without `exp` is None too."""
+    required = ["exp"] if require_expiry else []
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM])
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": required}
+        )
         ClaimTypes.model_validate(claims)
     except (jwt.PyJWTError, ValidationError):
         return None
@@ -163,12 +170,12 @@ def is_valid_token(db: Session, claims: dict, redis, prefix: str) -> bool:
 
 
 # --8<-- [start:request-token]
-def request_token(request: Request) -> str | None:
+def request_token(request: Request, *, bearer_only: bool = False) -> str | None:
     """The credential, looked for where upstream looks and in the same order.
 
     A `Bearer` header first, then the `token` cookie, then an `Authorization` header of
-    any other scheme ("Basic x" yields "x", as upstream's middleware does), then the
-    `x-api-key` header.
+    any other scheme ("Basic x" yields "x", as upstream's middleware does) unless
+    `bearer_only`, then the `x-api-key` header.
     """
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
@@ -176,7 +183,7 @@ def request_token(request: Request) -> str | None:
         return credentials
     if cookie := request.cookies.get("token"):
         return cookie
-    if header.count(" ") == 1 and credentials:
+    if not bearer_only and header.count(" ") == 1 and credentials:
         return credentials
     return request.headers.get(API_KEY_HEADER)
 
@@ -192,14 +199,16 @@ def get_current_user(
     redis: Redis,
 ) -> UserModel:
     """The signed-in user, by session token or API key; 401 otherwise."""
-    token = request_token(request)
+    token = request_token(request, bearer_only=settings.bearer_only)
     if token is None:
         raise HTTPException(401, constants.NOT_AUTHENTICATED)
     if token.startswith(API_KEY_PREFIX):
         user = user_by_api_key(db, token)
         request.state.auth_type = "api_key"
     else:
-        claims = decode_token(token, settings.secret_key)
+        claims = decode_token(
+            token, settings.secret_key, require_expiry=settings.require_token_expiry
+        )
         if claims is None or "id" not in claims:
             raise HTTPException(401, constants.UNAUTHORIZED)
         if not is_valid_token(db, claims, redis, settings.redis_key_prefix):
@@ -306,9 +315,18 @@ ProviderUser = Annotated[UserModel, Depends(get_provider_user)]
 
 
 # --8<-- [start:sign-in]
-def token_lifetime(db: Session) -> timedelta | None:
-    """How long a new token lives: the `auth.jwt_expiry` row, which admins may edit."""
-    return parse_duration(config.get(db, "auth.jwt_expiry") or "4w")
+def token_lifetime(db: Session, *, require_expiry: bool = False) -> timedelta | None:
+    """How long a new token lives: the `auth.jwt_expiry` row, which admins may edit.
+
+    With `require_expiry`, a row meaning "never expires" gives the default lifetime
+    instead: the server would refuse the token it minted without `exp`.
+    """
+    lifetime = parse_duration(
+        config.get(db, "auth.jwt_expiry") or DEFAULT_TOKEN_LIFETIME
+    )
+    if require_expiry and not lifetime:
+        return parse_duration(DEFAULT_TOKEN_LIFETIME)
+    return lifetime
 
 
 def sign_in(
@@ -319,7 +337,7 @@ def sign_in(
     auth: auths.Auth,
 ) -> dict:
     """Issue a session token, set it as the `token` cookie, and build the reply."""
-    expires_delta = token_lifetime(db)
+    expires_delta = token_lifetime(db, require_expiry=settings.require_token_expiry)
     token = create_token(session_claims(user, auth), settings.secret_key, expires_delta)
     max_age = int(expires_delta.total_seconds()) if expires_delta else None
     response.set_cookie(

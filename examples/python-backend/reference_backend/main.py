@@ -29,7 +29,7 @@ from reference_backend.internal.db import (
     session_factory,
 )
 from reference_backend.internal.deps import Db
-from reference_backend.models import config, users
+from reference_backend.models import config, revoked_tokens, users
 from reference_backend.routers import auths, chats, completions, models, openai
 from reference_backend.routers import users as users_router
 from reference_backend.utils.auth import decode_token, is_valid_token, request_token
@@ -70,6 +70,8 @@ def lifespan(settings: Settings):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url, settings.sqlite_pragmas)
         create_tables(engine)
+        if settings.revocation_table:
+            revoked_tokens.create(engine)
         app.state.settings = settings
         app.state.activity = Throttle(settings.user_active_status_update_interval)
         app.state.sessions = session_factory(engine)
@@ -242,10 +244,18 @@ def public_config(request: Request, db: Session) -> dict:
         if token
         else None
     )
-    if claims and "id" in claims:
-        redis_client = request.app.state.redis
-        if is_valid_token(db, claims, redis_client, settings.redis_key_prefix):
-            user = users.get_user_by_id(db, claims["id"])
+    if (
+        claims
+        and "id" in claims
+        and is_valid_token(
+            db,
+            claims,
+            request.app.state.redis,
+            settings.redis_key_prefix,
+            revocation_table=settings.revocation_table,
+        )
+    ):
+        user = users.get_user_by_id(db, claims["id"])
     stored = config.get_many(
         db,
         "ui.enable_signup",

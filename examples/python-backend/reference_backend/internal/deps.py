@@ -29,7 +29,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 async def get_redis(request: Request):
-    """The Redis client, or None: without Redis, signout cannot revoke a token."""
+    """The Redis client, or None: then only the revocation table, when it is on, lets
+    signout revoke a token."""
     return request.app.state.redis
 
 

@@ -23,7 +23,7 @@ from reference_backend import constants
 from reference_backend.env import ROLES, Settings
 from reference_backend.internal.db import is_unique_violation
 from reference_backend.internal.deps import Db, Redis, SettingsDep
-from reference_backend.models import auths, config, users
+from reference_backend.models import auths, config, revoked_tokens, users
 from reference_backend.models.auths import (
     AddUserForm,
     SigninForm,
@@ -270,7 +270,7 @@ def create_user(
 def signout(
     request: Request, response: Response, db: Db, settings: SettingsDep, redis: Redis
 ) -> dict:
-    """Clear the cookies; only with Redis is the token itself revoked, as upstream."""
+    """Clear the cookies; with Redis or the revocation table, revoke the token too."""
     token = request_token(request, bearer_only=settings.bearer_only)
     required = settings.require_token_expiry
     claims = (
@@ -278,14 +278,27 @@ def signout(
         if token
         else None
     )
-    if redis is not None and claims and claims.get("jti") and claims.get("exp"):
-        ttl = claims["exp"] - int(time.time())
-        prefix = settings.redis_key_prefix
-        if ttl > 0 and is_valid_token(db, claims, redis, prefix):
-            redis.set(revoked_key(prefix, claims["jti"]), "1", ex=ttl)
+    if claims and claims.get("jti"):
+        revoke_token(db, settings, redis, claims)
     for name in SIGNED_OUT_COOKIES:
         response.delete_cookie(name)
     return {"status": True}
+
+
+def revoke_token(db: Session, settings: Settings, redis, claims: dict) -> None:
+    """Revoke a valid token: in Redis until it expires, as upstream, and in the
+    revocation table when it is on. With neither, nothing is checked, as upstream."""
+    prefix = settings.redis_key_prefix
+    ttl = claims["exp"] - int(time.time()) if claims.get("exp") else 0
+    in_redis = redis is not None and ttl > 0
+    if not (in_redis or settings.revocation_table) or not is_valid_token(
+        db, claims, redis, prefix, revocation_table=settings.revocation_table
+    ):
+        return
+    if in_redis:
+        redis.set(revoked_key(prefix, claims["jti"]), "1", ex=ttl)
+    if settings.revocation_table:
+        revoked_tokens.revoke(db, claims["jti"], claims.get("exp"))
 
 
 # --8<-- [end:signout]

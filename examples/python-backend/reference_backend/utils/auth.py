@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from reference_backend import constants
 from reference_backend.env import Settings
 from reference_backend.internal.deps import Db, Redis, SettingsDep, in_session
-from reference_backend.models import auths, config, users
+from reference_backend.models import auths, config, revoked_tokens, users
 from reference_backend.models.users import UserModel
 from reference_backend.utils.durations import parse_duration
 
@@ -145,8 +145,11 @@ def revoked_user_key(prefix: str, user_id: str) -> str:
 
 
 # --8<-- [start:is-valid]
-def is_valid_token(db: Session, claims: dict, redis, prefix: str) -> bool:
-    """A signature is not enough: the stamp must match, and Redis must not object."""
+def is_valid_token(
+    db: Session, claims: dict, redis, prefix: str, *, revocation_table: bool = False
+) -> bool:
+    """A signature is not enough: the stamp must match, and Redis, or the revocation
+    table when it is on, must not object."""
     auth = auths.get_auth(db, claims.get("id", ""))
     if auth is None or not auth.active:
         raise HTTPException(401, constants.INVALID_AUTH_REQUEST)
@@ -154,9 +157,11 @@ def is_valid_token(db: Session, claims: dict, redis, prefix: str) -> bool:
         return False
     if claims.get("typ", "session") not in ("session", "automation", "subagent"):
         return False
+    jti = claims.get("jti")
+    if revocation_table and jti and revoked_tokens.is_revoked(db, jti):
+        return False
     if redis is None:
         return True
-    jti = claims.get("jti")
     if jti and redis.get(revoked_key(prefix, jti)):
         return False
     revoked_at = redis.get(revoked_user_key(prefix, claims.get("id", "")))
@@ -211,7 +216,13 @@ def get_current_user(
         )
         if claims is None or "id" not in claims:
             raise HTTPException(401, constants.UNAUTHORIZED)
-        if not is_valid_token(db, claims, redis, settings.redis_key_prefix):
+        if not is_valid_token(
+            db,
+            claims,
+            redis,
+            settings.redis_key_prefix,
+            revocation_table=settings.revocation_table,
+        ):
             raise HTTPException(401, constants.TOKEN_REVOKED)
         user = users.get_user_by_id(db, claims["id"])
         if user is None:

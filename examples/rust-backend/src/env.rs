@@ -41,6 +41,10 @@ pub struct ConfigError(pub String);
 // --8<-- [start:settings]
 /// The process-wide settings, fixed at start-up.
 #[derive(Clone, Debug)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each flag is an independent switch, as in the environment"
+)]
 pub struct Settings {
     /// `HOST`: the address to listen on.
     pub host: String,
@@ -89,6 +93,21 @@ pub struct Settings {
     /// `MAX_REQUEST_BODY_SIZE`: the largest request body in bytes, answered 413 above
     /// it; `None` (unset), no limit. The twins' own variable: upstream has no limit.
     pub max_request_body_size: Option<usize>,
+    /// `WEBUI_AUTH_REQUIRE_TOKEN_EXPIRY`: a leaked token that never expires is a
+    /// credential forever, so one without `exp` is refused, and none is minted.
+    pub require_token_expiry: bool,
+    /// `WEBUI_AUTH_BEARER_ONLY`: upstream takes `Basic x` as the token `x`, credentials
+    /// a proxy or a browser may send for another purpose; only `Bearer` counts then.
+    pub bearer_only: bool,
+    /// `WEBUI_AUTH_REVOCATION_TABLE`: without Redis, upstream's sign-out leaves the
+    /// token valid until it expires; the twins' own table records it instead.
+    pub revocation_table: bool,
+    /// `WEBUI_AUTH_STRICT_EMAILS`: a padded address would be a second account for the
+    /// same mailbox, and upstream stores any length; trimmed, then at most 254 chars.
+    pub strict_emails: bool,
+    /// `WEBUI_AUTH_STRICT_ROLES`: upstream stores any role an admin sends, one no guard
+    /// knows; only `ROLES` are accepted then.
+    pub strict_roles: bool,
 }
 
 impl Settings {
@@ -184,6 +203,11 @@ impl Settings {
             max_request_body_size: body_size_limit(
                 env.get("MAX_REQUEST_BODY_SIZE").unwrap_or_default(),
             )?,
+            require_token_expiry: env.flag("WEBUI_AUTH_REQUIRE_TOKEN_EXPIRY", false),
+            bearer_only: env.flag("WEBUI_AUTH_BEARER_ONLY", false),
+            revocation_table: env.flag("WEBUI_AUTH_REVOCATION_TABLE", false),
+            strict_emails: env.flag("WEBUI_AUTH_STRICT_EMAILS", false),
+            strict_roles: env.flag("WEBUI_AUTH_STRICT_ROLES", false),
         })
     }
 }

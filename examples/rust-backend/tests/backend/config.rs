@@ -287,3 +287,41 @@ fn a_body_size_limit_is_a_positive_number_of_bytes() {
         );
     }
 }
+
+/// Each hardening variable and the setting it turns on.
+const HARDENING: [&str; 5] = [
+    "WEBUI_AUTH_REQUIRE_TOKEN_EXPIRY",
+    "WEBUI_AUTH_BEARER_ONLY",
+    "WEBUI_AUTH_REVOCATION_TABLE",
+    "WEBUI_AUTH_STRICT_EMAILS",
+    "WEBUI_AUTH_STRICT_ROLES",
+];
+
+/// The hardening settings, in the order of `HARDENING`.
+fn hardening(settings: &Settings) -> [bool; 5] {
+    [
+        settings.require_token_expiry,
+        settings.bearer_only,
+        settings.revocation_table,
+        settings.strict_emails,
+        settings.strict_roles,
+    ]
+}
+
+#[test]
+fn the_hardening_options_are_off_by_default() {
+    assert_eq!(hardening(&settings(&[]).unwrap()), [false; 5]);
+}
+
+#[test]
+fn each_hardening_variable_is_a_flag_of_its_own() {
+    for (index, name) in HARDENING.into_iter().enumerate() {
+        for (raw, value) in [("On", true), ("1", true), ("off", false)] {
+            let read = hardening(&settings(&[(name, raw)]).unwrap());
+            let expected: Vec<bool> = (0..HARDENING.len())
+                .map(|other| value && other == index)
+                .collect();
+            assert_eq!(read.to_vec(), expected, "{name}={raw}");
+        }
+    }
+}

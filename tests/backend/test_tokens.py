@@ -69,6 +69,8 @@ def test_revocation_key_has_upstreams_format():
         {**CLAIMS, "typ": None},
         {**CLAIMS, "session_stamp": 1},
         {**CLAIMS, "iat": "now"},
+        {**CLAIMS, "exp": 2**63},
+        {**CLAIMS, "iat": -(2**63) - 1},
     ],
     ids=[
         "id-object",
@@ -81,6 +83,8 @@ def test_revocation_key_has_upstreams_format():
         "typ-null",
         "stamp-number",
         "iat-text",
+        "exp-past-i64",
+        "iat-past-i64",
     ],
 )
 def test_decode_rejects_claims_of_the_wrong_type(claims):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from reference_backend import constants
 from reference_backend.env import Settings
+from reference_backend.internal.db import Int64
 from reference_backend.internal.deps import Db, Redis, SettingsDep, in_session
 from reference_backend.models import auths, config, revoked_tokens, users
 from reference_backend.models.users import UserModel
@@ -87,8 +88,9 @@ class ClaimTypes(BaseModel):
     A signed token whose `id` is an object, a list or a number is refused like any
     invalid token (401): read as a key, a list would pass as a composite primary key
     and an object would fail the lookup with a 500. An id with a NUL is no account's
-    on any database, and PostgreSQL would refuse the lookup with a 400. Other claims
-    are not checked.
+    on any database, and PostgreSQL would refuse the lookup with a 400. The times are
+    64-bit, as the Rust twin reads them: an `exp` past that range would overflow the
+    revocation table's BIGINT with a 500. Other claims are not checked.
     """
 
     model_config = ConfigDict(strict=True, extra="allow")
@@ -96,12 +98,12 @@ class ClaimTypes(BaseModel):
     id: Annotated[str, StringConstraints(pattern="^[^\x00]*$")]
     typ: str = "session"
     auth_method: str = ""
-    auth_time: int | None = None
+    auth_time: Int64 | None = None
     session_stamp: str | None = None
     mfa_verified: bool | None = None
-    exp: int | None = None
+    exp: Int64 | None = None
     jti: str | None = None
-    iat: int | None = None
+    iat: Int64 | None = None
 
 
 def decode_token(

@@ -83,6 +83,8 @@ pub const UNSTORABLE_TEXT: &str =
 /// A completion whose `messages` is not a list (Open WebUI fails on it, or forwards
 /// it for the provider to refuse).
 pub const MESSAGES_NOT_A_LIST: &str = "messages must be a list of chat messages.";
+/// A role outside `ROLES`, with `WEBUI_AUTH_STRICT_ROLES` (upstream stores it).
+pub const INVALID_ROLE: &str = "Invalid role: expected one of pending, user, admin.";
 // endregion: twin-messages
 
 // region: model-messages

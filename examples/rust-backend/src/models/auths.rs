@@ -65,7 +65,7 @@ pub struct SigninForm {
 pub struct SignupForm {
     /// The display name.
     pub name: String,
-    /// Lower-cased before it is stored.
+    /// Stored as `normalize_email` gives it.
     pub email: String,
     /// Hashed with `PASSWORD_HASH_ALGORITHM`.
     pub password: String,

@@ -126,11 +126,12 @@ pub struct UserModel {
 /// `UserUpdateForm`: what an admin may change on another account.
 #[derive(Debug, Default, Deserialize)]
 pub struct UserUpdateForm {
-    /// A new role; an unknown one is stored as given, as upstream stores it.
+    /// A new role; an unknown one is stored as given, as upstream stores it, unless
+    /// `WEBUI_AUTH_STRICT_ROLES` refuses it.
     pub role: Option<String>,
     /// A new display name.
     pub name: Option<String>,
-    /// A new address, lower-cased before it is stored.
+    /// A new address, stored as `normalize_email` gives it.
     pub email: Option<String>,
     /// A new picture.
     pub profile_image_url: Option<String>,

@@ -37,7 +37,10 @@ use crate::utils::auth::{
 };
 use crate::utils::misc::now;
 use crate::utils::rate_limit::RateLimiter;
-use crate::utils::validate::{validate_email_format, validate_image_url};
+use crate::utils::validate::{
+    check_role, email_to_store, normalize_email, validate_email_format,
+    validate_image_url,
+};
 
 /// The pattern upstream's admin form accepts for `JWT_EXPIRES_IN`; others are ignored.
 static JWT_EXPIRES_IN_FORM: LazyLock<Regex> =
@@ -145,7 +148,7 @@ async fn signin(
     form: Result<Form<SigninForm>, ApiError>,
 ) -> Reply {
     let Form(form) = form?;
-    let email = form.email.to_lowercase();
+    let email = normalize_email(&form.email, state.settings.strict_emails);
     let prefix = &state.settings.redis_key_prefix;
     let limited = state
         .signin_limiter
@@ -229,7 +232,7 @@ async fn create_user(
     form: &SignupForm,
     role: &str,
 ) -> Result<UserModel, AuthError> {
-    let email = form.email.to_lowercase();
+    let email = email_to_store(&form.email, state.settings.strict_emails)?;
     if !validate_email_format(&email) {
         return Err(http(
             StatusCode::BAD_REQUEST,
@@ -391,6 +394,7 @@ async fn add_user(
     form: Result<Form<AddUserForm>, ApiError>,
 ) -> Reply {
     let Form(form) = form?;
+    check_role(form.role.as_deref(), state.settings.strict_roles)?;
     check_image(
         "profile_image_url",
         form.signup.profile_image_url.as_deref(),

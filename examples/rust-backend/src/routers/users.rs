@@ -16,6 +16,7 @@ use crate::models::users::{self, UserField, UserModel, UserUpdateForm};
 use crate::utils::auth::passwords::password_too_long;
 use crate::utils::auth::{AdminUser, VerifiedUser, hash_password};
 use crate::utils::misc::now;
+use crate::utils::validate::{check_role, email_to_store};
 
 /// Upstream counts a user as active for three minutes after their last request.
 const ACTIVE_SECONDS: i64 = 180;
@@ -143,6 +144,7 @@ async fn update_user(
     Form(form): Form<UserUpdateForm>,
 ) -> Result<Json<UserModel>, ApiError> {
     let db = &state.db;
+    check_role(form.role.as_deref(), state.settings.strict_roles)?;
     let first = users::first_user_id(db).await?;
     let demotes = !matches!(form.role.as_deref(), None | Some("admin"));
     if first.as_deref() == Some(user_id.as_str()) && (admin.id != user_id || demotes) {
@@ -151,7 +153,11 @@ async fn update_user(
     let user = users::get_user_by_id(db, &user_id)
         .await?
         .ok_or_else(|| http(StatusCode::BAD_REQUEST, constants::NOT_FOUND))?;
-    let email = form.email.as_deref().map(str::to_lowercase);
+    let email = form
+        .email
+        .as_deref()
+        .map(|email| email_to_store(email, state.settings.strict_emails))
+        .transpose()?;
     if let Some(email) = &email {
         if *email != user.email && users::get_user_by_email(db, email).await?.is_some()
         {

@@ -2,7 +2,12 @@
 
 use std::sync::LazyLock;
 
+use axum::http::StatusCode;
 use regex::Regex;
+
+use crate::constants;
+use crate::env::ROLES;
+use crate::errors::ApiError;
 
 /// The only relative paths upstream itself assigns as profile images.
 const STATIC_IMAGES: [&str; 3] = ["/user.png", "/favicon.png", "/static/favicon.png"];
@@ -18,6 +23,59 @@ static EMAIL: LazyLock<Regex> =
 #[must_use]
 pub fn validate_email_format(email: &str) -> bool {
     email.ends_with("@localhost") || EMAIL.is_match(email)
+}
+
+/// RFC 5321 allows a path of 256 characters, angle brackets included: 254 for the
+/// address.
+pub const MAX_EMAIL_LENGTH: usize = 254;
+
+/// Whitespace as Python's `str.strip()` sees it: Unicode's, and the four ASCII
+/// separators U+001C to U+001F, which `str::trim` keeps; the twins trim alike.
+fn python_whitespace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// An email in the form it is stored and looked up in: lower-cased, as upstream
+/// stores it, and with `strict` trimmed of surrounding whitespace first.
+#[must_use]
+pub fn normalize_email(email: &str, strict: bool) -> String {
+    let email = if strict {
+        email.trim_matches(python_whitespace)
+    } else {
+        email
+    };
+    email.to_lowercase()
+}
+
+/// An email a route is about to store, normalized; with `strict`, one longer than
+/// [`MAX_EMAIL_LENGTH`] characters is refused.
+///
+/// # Errors
+/// 400 with upstream's invalid-format message.
+pub fn email_to_store(email: &str, strict: bool) -> Result<String, ApiError> {
+    let email = normalize_email(email, strict);
+    if strict && email.chars().count() > MAX_EMAIL_LENGTH {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            constants::INVALID_EMAIL_FORMAT,
+        ));
+    }
+    Ok(email)
+}
+
+/// With `strict`, a role other than upstream's three is refused; otherwise any role
+/// passes, as upstream stores it. `None` sets no role, so it passes.
+///
+/// # Errors
+/// 400 naming the roles allowed.
+pub fn check_role(role: Option<&str>, strict: bool) -> Result<(), ApiError> {
+    if strict && role.is_some_and(|role| !ROLES.contains(&role)) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            constants::INVALID_ROLE,
+        ));
+    }
+    Ok(())
 }
 
 /// Accept what upstream accepts as a profile image; anything else is an error.

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use reference_backend::env::{Environ, Settings};
 use reference_backend::internal::deps::AppState;
 use reference_backend::main::{App, app_state, create_app};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 // --8<-- [start:app]
@@ -66,3 +66,47 @@ pub async fn send(
     (status, json)
 }
 // --8<-- [end:app]
+
+/// Another backend on the same database, its settings changed by `change`: what a
+/// restart with other settings would serve.
+pub async fn backend_with(
+    state: &AppState,
+    change: impl FnOnce(&mut Settings),
+) -> (AppState, App) {
+    let mut settings = Settings::clone(&state.settings);
+    change(&mut settings);
+    let state = app_state(settings).await.expect("the backend starts");
+    (state.clone(), create_app(state))
+}
+
+/// Sign up `name@example.com`, the first one as admin, or have `admin` add it as a
+/// user; the reply, with its token.
+pub async fn account(app: &App, name: &str, admin: Option<&Value>) -> Value {
+    let form =
+        json!({"name": name, "email": format!("{name}@example.com"), "password": "pw"});
+    let (status, body) = match admin {
+        None => send(app, "POST", "/api/v1/auths/signup", None, Some(form)).await,
+        Some(admin) => {
+            let mut form = form;
+            form["role"] = json!("user");
+            send(
+                app,
+                "POST",
+                "/api/v1/auths/add",
+                Some(token(admin)),
+                Some(form),
+            )
+            .await
+        }
+    };
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// The session token in a sign-up, sign-in or add reply.
+///
+/// # Panics
+/// When the reply has none.
+pub fn token(reply: &Value) -> &str {
+    reply["token"].as_str().expect("a reply with a token")
+}

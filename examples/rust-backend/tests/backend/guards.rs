@@ -1,6 +1,6 @@
 //! The role guards, driven through the router: upstream's 401 where 403 is meant.
 
-use crate::common::{backend, send};
+use crate::common::{backend, send, token};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -10,10 +10,6 @@ async fn signup(app: &reference_backend::main::App, email: &str) -> Value {
         send(app, "POST", "/api/v1/auths/signup", None, Some(form)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
-}
-
-fn token(body: &Value) -> &str {
-    body["token"].as_str().unwrap()
 }
 
 #[tokio::test]

@@ -7,5 +7,7 @@ mod common;
 mod completions;
 mod config;
 mod db;
+mod emails;
 mod guards;
+mod roles;
 mod throttle;

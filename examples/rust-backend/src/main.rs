@@ -35,8 +35,7 @@ use crate::models::{TABLES, config, users};
 use crate::routers::{
     auths, chats, completions, models, openai, users as users_router,
 };
-use crate::utils::auth::tokens::decode_token;
-use crate::utils::auth::{is_valid_token, request_token};
+use crate::utils::auth::{decode_token, is_valid_token, request_token};
 use crate::utils::misc::Throttle;
 use crate::utils::models::ModelCache;
 
@@ -323,8 +322,8 @@ async fn public_config(
 ) -> Result<Value, ApiError> {
     let db = &state.db;
     let mut user = None;
-    let claims = request_token(headers)
-        .and_then(|token| decode_token(&token, &state.settings.secret_key));
+    let claims = request_token(headers, state.settings.bearer_only)
+        .and_then(|token| decode_token(state, &token));
     if let Some(claims) = claims {
         if is_valid_token(state, &claims).await? {
             user = users::get_user_by_id(db, &claims.session.id).await?;

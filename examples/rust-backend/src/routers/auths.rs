@@ -29,11 +29,11 @@ use crate::models::auths::{
 use crate::models::config;
 use crate::models::users::{self, UserField, UserModel};
 use crate::utils::auth::passwords::password_too_long;
-use crate::utils::auth::tokens::{self, SessionClaims};
+use crate::utils::auth::tokens::SessionClaims;
 use crate::utils::auth::{
     AdminUser, CurrentUser, HumanUser, VerifiedUser, api_keys_usable, cleared_cookie,
-    create_api_key, create_token, hash_password, is_valid_token, request_token,
-    revoked_key, sign_in, token_cookie, token_lifetime, verify_password,
+    create_api_key, create_token, decode_token, hash_password, is_valid_token,
+    request_token, revoked_key, sign_in, token_cookie, token_lifetime, verify_password,
 };
 use crate::utils::misc::now;
 use crate::utils::rate_limit::RateLimiter;
@@ -113,7 +113,7 @@ async fn get_session_user(
     HumanUser(user, claims): HumanUser,
     headers: HeaderMap,
 ) -> Reply {
-    let token = request_token(&headers).unwrap_or_default();
+    let token = request_token(&headers, state.settings.bearer_only).unwrap_or_default();
     let expires_at = claims.exp;
     let mut reply = HeaderMap::new();
     let max_age = expires_at.map(|exp| i128::from(exp - now()));
@@ -268,8 +268,8 @@ async fn create_user(
 // --8<-- [start:signout]
 /// Clear the cookies; only with Redis is the token itself revoked, as upstream.
 async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Reply {
-    let claims = request_token(&headers)
-        .and_then(|token| tokens::decode_token(&token, &state.settings.secret_key));
+    let claims = request_token(&headers, state.settings.bearer_only)
+        .and_then(|token| decode_token(&state, &token));
     if let (Some(redis), Some(claims)) = (&state.redis, claims) {
         if let (Some(jti), Some(exp)) = (claims.jti.as_deref(), claims.exp) {
             let ttl = exp - now();
@@ -410,7 +410,7 @@ async fn add_user(
         session_stamp: auth.and_then(|auth| auth.session_stamp),
         mfa_verified: None,
     };
-    let token = create_token(&state, claims, token_lifetime(&state.db).await?)?;
+    let token = create_token(&state, claims, token_lifetime(&state).await?)?;
     let body = json!({
         "token": token,
         "token_type": "Bearer",

@@ -37,6 +37,8 @@ pub const API_KEY_PREFIX: &str = "sk-";
 pub const API_KEY_HEADER: &str = "x-api-key";
 /// The roles the verified guard lets through.
 pub const VERIFIED_ROLES: [&str; 2] = ["user", "admin"];
+/// How long a new token lives when the `auth.jwt_expiry` row does not say.
+pub const DEFAULT_TOKEN_LIFETIME: &str = "4w";
 // --8<-- [end:constants]
 
 /// Verified when the email is unknown, so a wrong address costs as much time as a
@@ -145,10 +147,10 @@ pub async fn is_valid_token(
 /// The credential, looked for where upstream looks and in the same order.
 ///
 /// A `Bearer` header first, then the `token` cookie, then an `Authorization` header of
-/// any other scheme ("Basic x" yields "x", as upstream's middleware does), then the
-/// `x-api-key` header.
+/// any other scheme ("Basic x" yields "x", as upstream's middleware does) unless
+/// `bearer_only`, then the `x-api-key` header.
 #[must_use]
-pub fn request_token(headers: &HeaderMap) -> Option<String> {
+pub fn request_token(headers: &HeaderMap, bearer_only: bool) -> Option<String> {
     let header = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -160,7 +162,7 @@ pub fn request_token(headers: &HeaderMap) -> Option<String> {
     if let Some(cookie) = cookie(headers, "token").filter(|value| !value.is_empty()) {
         return Some(cookie);
     }
-    if header.matches(' ').count() == 1 && !credentials.is_empty() {
+    if !bearer_only && header.matches(' ').count() == 1 && !credentials.is_empty() {
         return Some(credentials.to_owned());
     }
     headers
@@ -200,12 +202,12 @@ impl FromRequestParts<AppState> for CurrentUser {
         state: &AppState,
     ) -> Result<Self, ApiError> {
         let unauthorized = |detail| ApiError::new(StatusCode::UNAUTHORIZED, detail);
-        let token = request_token(&parts.headers)
+        let token = request_token(&parts.headers, state.settings.bearer_only)
             .ok_or_else(|| unauthorized(constants::NOT_AUTHENTICATED))?;
         let (user, claims) = if token.starts_with(API_KEY_PREFIX) {
             (user_by_api_key(&state.db, &token).await?, None)
         } else {
-            let claims = tokens::decode_token(&token, &state.settings.secret_key)
+            let claims = decode_token(state, &token)
                 .ok_or_else(|| unauthorized(constants::UNAUTHORIZED))?;
             if !is_valid_token(state, &claims).await? {
                 return Err(unauthorized(constants::TOKEN_REVOKED));
@@ -357,17 +359,29 @@ impl FromRequestParts<AppState> for HumanUser {
 // --8<-- [start:sign-in]
 /// How long a new token lives: the `auth.jwt_expiry` row, which admins may edit.
 ///
+/// When expiry is required, a stored lifetime that never expires gives way to the
+/// default: this server would refuse a token without `exp`.
+///
 /// # Errors
 /// The database failed, or the stored duration does not parse.
-pub async fn token_lifetime(db: &Db) -> Result<Option<TimeDelta>, ApiError> {
-    let stored = config::get(db, "auth.jwt_expiry").await?;
+pub async fn token_lifetime(state: &AppState) -> Result<Option<TimeDelta>, ApiError> {
+    let stored = config::get(&state.db, "auth.jwt_expiry").await?;
     let text = stored
         .as_ref()
         .and_then(Value::as_str)
         .filter(|text| !text.is_empty())
-        .unwrap_or("4w");
-    parse_duration(text)
-        .map_err(|_| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR))
+        .unwrap_or(DEFAULT_TOKEN_LIFETIME);
+    let parse = |text| {
+        parse_duration(text)
+            .map_err(|_| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR))
+    };
+    let lifetime = parse(text)?;
+    if state.settings.require_token_expiry
+        && tokens::effective_lifetime(lifetime).is_none()
+    {
+        return parse(DEFAULT_TOKEN_LIFETIME);
+    }
+    Ok(lifetime)
 }
 
 /// Issue a session token, set it as the `token` cookie, and build the reply.
@@ -379,7 +393,7 @@ pub async fn sign_in(
     user: &UserModel,
     auth: &Auth,
 ) -> Result<(HeaderMap, Value), ApiError> {
-    let expires_in = token_lifetime(&state.db).await?;
+    let expires_in = token_lifetime(state).await?;
     let token =
         create_token(state, tokens::session_claims(&auth.stored()), expires_in)?;
     // Python's `int()` truncates toward zero.
@@ -403,6 +417,14 @@ pub async fn sign_in(
     Ok((headers, body))
 }
 // --8<-- [end:sign-in]
+
+/// The claims of a token signed with the server's secret, and with an `exp` when
+/// expiry is required; `None` for any other token.
+#[must_use]
+pub fn decode_token(state: &AppState, token: &str) -> Option<Claims> {
+    let settings = &state.settings;
+    tokens::decode_token(token, &settings.secret_key, settings.require_token_expiry)
+}
 
 /// A token for these claims, signed with the server's secret.
 ///

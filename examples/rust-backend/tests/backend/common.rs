@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use reference_backend::env::{Environ, Settings};
 use reference_backend::internal::deps::AppState;
@@ -55,15 +55,21 @@ pub async fn send(
         }
         None => Body::empty(),
     };
-    let response = app
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let (status, _headers, json) = respond(app, request.body(body).unwrap()).await;
     (status, json)
+}
+
+/// Send a request built by the caller; return the status, the headers and the JSON
+/// body (null when empty).
+pub async fn respond(
+    app: &App,
+    request: Request<Body>,
+) -> (StatusCode, HeaderMap, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (parts.status, parts.headers, json)
 }
 // --8<-- [end:app]
 

@@ -11,3 +11,4 @@ mod emails;
 mod guards;
 mod roles;
 mod throttle;
+mod tokens;

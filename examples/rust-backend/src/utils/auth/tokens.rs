@@ -72,9 +72,14 @@ pub struct Claims {
     pub iat: Option<i64>,
 }
 
+/// The lifetime a token is minted with: `None`, no `exp`, also for a zero span, as
+/// Python's `if expires_delta:` treats `timedelta(0)`.
+#[must_use]
+pub fn effective_lifetime(expires_in: Option<TimeDelta>) -> Option<TimeDelta> {
+    expires_in.filter(|span| span.micros() != 0)
+}
+
 /// An HS256 JWT with upstream's claims; no `exp` when there is no expiry.
-///
-/// A zero span counts as none, as Python's `if expires_delta:` treats `timedelta(0)`.
 ///
 /// # Errors
 /// [`TokenError::ExpiryOutOfRange`] past year 9999, where upstream's `datetime` fails.
@@ -84,8 +89,7 @@ pub fn create_token(
     expires_in: Option<TimeDelta>,
 ) -> Result<String, TokenError> {
     let now = now_micros();
-    let exp = expires_in
-        .filter(|span| span.micros() != 0)
+    let exp = effective_lifetime(expires_in)
         .map(|span| whole_seconds(now + span.micros()))
         .transpose()?;
     let payload = Claims {
@@ -104,12 +108,13 @@ pub fn create_token(
 
 /// The claims of a token signed with `secret` and not expired, else `None`.
 ///
-/// `PyJWT`'s checks, not jsonwebtoken's defaults: `exp` is optional and has no leeway,
-/// and a token issued in the future is refused.
+/// `PyJWT`'s checks, not jsonwebtoken's defaults: `exp` has no leeway and is optional
+/// unless `require_expiry`, and a token issued in the future is refused.
 #[must_use]
-pub fn decode_token(token: &str, secret: &str) -> Option<Claims> {
+pub fn decode_token(token: &str, secret: &str, require_expiry: bool) -> Option<Claims> {
     let key = DecodingKey::from_secret(secret.as_bytes());
-    let claims = jsonwebtoken::decode::<Claims>(token, &key, &pyjwt_validation())
+    let validation = pyjwt_validation(require_expiry);
+    let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
         .ok()?
         .claims;
     let issued_in_future = claims.iat.is_some_and(|iat| iat > now_seconds());
@@ -119,9 +124,10 @@ pub fn decode_token(token: &str, secret: &str) -> Option<Claims> {
     (!issued_in_future && !no_account).then_some(claims)
 }
 
-fn pyjwt_validation() -> Validation {
+fn pyjwt_validation(require_expiry: bool) -> Validation {
     let mut validation = Validation::new(ALGORITHM);
-    validation.required_spec_claims.clear();
+    let required: &[&str] = if require_expiry { &["exp"] } else { &[] };
+    validation.set_required_spec_claims(required);
     validation.leeway = 0;
     // PyJWT treats `exp == now` as expired; jsonwebtoken would still accept it.
     validation.reject_tokens_expiring_in_less_than = 1;
@@ -305,7 +311,7 @@ mod tests {
             vectors.accepted.iter().map(|a| &a.minted_by).collect();
         assert_eq!(minters.len(), 2, "tokens from both twins");
         for accepted in &vectors.accepted {
-            let claims = decode_token(&accepted.token, &vectors.secret).unwrap();
+            let claims = decode_token(&accepted.token, &vectors.secret, false).unwrap();
             assert_eq!(serde_json::to_value(claims).unwrap(), accepted.claims);
         }
     }
@@ -323,7 +329,7 @@ mod tests {
             let claims = json!({"id": id, "typ": "session"});
             let header = jsonwebtoken::Header::new(super::ALGORITHM);
             let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
-            assert_eq!(decode_token(&token, "secret"), None, "{id}");
+            assert_eq!(decode_token(&token, "secret", false), None, "{id}");
         }
     }
 
@@ -331,7 +337,7 @@ mod tests {
     fn expired_forged_and_other_algorithm_tokens_are_refused() {
         let vectors = vectors();
         for rejected in vectors.rejected {
-            let claims = decode_token(&rejected.token, &vectors.secret);
+            let claims = decode_token(&rejected.token, &vectors.secret, false);
             assert_eq!(claims, None, "{}", rejected.name);
         }
     }
@@ -350,22 +356,49 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_zero_span_means_no_expiry_and_a_negative_one_an_expired_token() {
-        let secret = vectors().secret;
+    /// A session token of `user-1` that lives `span`.
+    fn mint(span: &str, secret: &str) -> String {
         let auth = StoredAuth {
             id: "user-1".into(),
             active: true,
             session_stamp: None,
         };
-        let mint = |span: &str| {
-            let expires_in = parse_duration(span).unwrap();
-            create_token(session_claims(&auth), &secret, expires_in).unwrap()
-        };
-        assert_eq!(decode_token(&mint("0s"), &secret).unwrap().exp, None);
-        assert_eq!(decode_token(&mint("-1h"), &secret), None);
-        let month = decode_token(&mint("4w"), &secret).unwrap();
+        let expires_in = parse_duration(span).unwrap();
+        create_token(session_claims(&auth), secret, expires_in).unwrap()
+    }
+
+    #[test]
+    fn a_zero_span_means_no_expiry_and_a_negative_one_an_expired_token() {
+        let secret = vectors().secret;
+        assert_eq!(
+            decode_token(&mint("0s", &secret), &secret, false)
+                .unwrap()
+                .exp,
+            None
+        );
+        assert_eq!(decode_token(&mint("-1h", &secret), &secret, false), None);
+        let month = decode_token(&mint("4w", &secret), &secret, false).unwrap();
         assert_eq!(month.exp.unwrap() - month.iat.unwrap(), 28 * 24 * 3600);
+    }
+
+    #[test]
+    fn a_token_without_exp_is_refused_only_when_expiry_is_required() {
+        let secret = vectors().secret;
+        for never in ["-1", "0", "0s"] {
+            let token = mint(never, &secret);
+            assert!(decode_token(&token, &secret, false).is_some(), "{never}");
+            assert_eq!(decode_token(&token, &secret, true), None, "{never}");
+        }
+        assert!(decode_token(&mint("4w", &secret), &secret, true).is_some());
+    }
+
+    #[test]
+    fn a_null_exp_is_no_expiry_to_a_server_that_requires_one() {
+        let key = jsonwebtoken::EncodingKey::from_secret(b"secret");
+        let header = jsonwebtoken::Header::new(super::ALGORITHM);
+        let claims = json!({"id": "u", "exp": null});
+        let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+        assert_eq!(decode_token(&token, "secret", true), None);
     }
 
     #[test]
@@ -401,7 +434,7 @@ mod tests {
         ]
         .into_iter()
         .map(|token| {
-            let claims = decode_token(&token, &vectors.secret).unwrap();
+            let claims = decode_token(&token, &vectors.secret, false).unwrap();
             json!({"minted_by": "rust", "token": token, "claims": claims})
         })
         .collect();

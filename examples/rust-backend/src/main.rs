@@ -31,7 +31,7 @@ use crate::env::Settings;
 use crate::errors::{ApiError, method_not_allowed, not_found};
 use crate::internal::db::{Db, create_tables};
 use crate::internal::deps::AppState;
-use crate::models::{TABLES, config, users};
+use crate::models::{TABLES, config, revoked_tokens, users};
 use crate::routers::{
     auths, chats, completions, models, openai, users as users_router,
 };
@@ -80,6 +80,9 @@ pub async fn app_state(settings: Settings) -> Result<AppState, StartError> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let db = Db::connect(&settings.database_url, &settings.sqlite_pragmas).await?;
     create_tables(&db, &TABLES).await?;
+    if settings.revocation_table {
+        revoked_tokens::create(&db).await?;
+    }
     config::seed(&db, &settings).await?;
     let redis = if settings.redis_url.is_empty() {
         None

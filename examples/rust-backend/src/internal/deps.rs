@@ -26,7 +26,8 @@ pub struct AppState {
     /// Python twin needs `in_session` for that, sqlx does it for every query.
     pub db: Db,
     // --8<-- [end:in-session]
-    /// `None` without `REDIS_URL`: then signout cannot revoke a token.
+    /// `None` without `REDIS_URL`: then only the revocation table, when it is on, lets
+    /// signout revoke a token.
     pub redis: Option<ConnectionManager>,
     /// Upstream's sign-in throttle: 15 attempts per email in three minutes.
     pub signin_limiter: Arc<RateLimiter>,

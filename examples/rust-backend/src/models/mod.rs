@@ -10,12 +10,14 @@ pub mod groups;
 pub mod model_history;
 #[allow(clippy::module_inception, reason = "the Python twin's name")]
 pub mod models;
+pub mod revoked_tokens;
 pub mod shared_chats;
 pub mod users;
 
 use crate::internal::db::Table;
 
-/// Every table of the slice, parents before the tables that point at them.
+/// Every table of the slice, parents before the tables that point at them. The
+/// twins' own `revoked_tokens::TABLE` is not one: it is created only when enabled.
 pub const TABLES: [&Table; 10] = [
     &auths::TABLE,
     &chats::TABLE,

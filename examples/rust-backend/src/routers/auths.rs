@@ -26,10 +26,10 @@ use crate::internal::deps::AppState;
 use crate::models::auths::{
     self, AddUserForm, NewUser, SigninForm, SignupForm, UpdatePasswordForm,
 };
-use crate::models::config;
 use crate::models::users::{self, UserField, UserModel};
+use crate::models::{config, revoked_tokens};
 use crate::utils::auth::passwords::password_too_long;
-use crate::utils::auth::tokens::SessionClaims;
+use crate::utils::auth::tokens::{Claims, SessionClaims};
 use crate::utils::auth::{
     AdminUser, CurrentUser, HumanUser, VerifiedUser, api_keys_usable, cleared_cookie,
     create_api_key, create_token, decode_token, hash_password, is_valid_token,
@@ -266,29 +266,43 @@ async fn create_user(
 }
 
 // --8<-- [start:signout]
-/// Clear the cookies; only with Redis is the token itself revoked, as upstream.
+/// Clear the cookies and revoke the token: as upstream, only with Redis, unless the
+/// revocation table is on.
 async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Reply {
     let claims = request_token(&headers, state.settings.bearer_only)
         .and_then(|token| decode_token(&state, &token));
-    if let (Some(redis), Some(claims)) = (&state.redis, claims) {
-        if let (Some(jti), Some(exp)) = (claims.jti.as_deref(), claims.exp) {
-            let ttl = exp - now();
-            if ttl > 0 && is_valid_token(&state, &claims).await? {
-                let key = revoked_key(&state.settings.redis_key_prefix, jti);
-                let ttl = u64::try_from(ttl).unwrap_or_default();
-                redis
-                    .clone()
-                    .set_ex::<_, _, ()>(key, "1", ttl)
-                    .await
-                    .map_err(ApiError::from)?;
-            }
-        }
+    if let Some(claims) = claims {
+        revoke_token(&state, &claims).await?;
     }
     let mut reply = HeaderMap::new();
     for name in SIGNED_OUT_COOKIES {
         reply.append(SET_COOKIE, cleared_cookie(name));
     }
     Ok((reply, Json(json!({"status": true}))))
+}
+
+/// Record a still-valid token as signed out wherever revocations are kept: in Redis
+/// while the token has time left, and in the revocation table when it is on. A token
+/// without a `jti` cannot be told apart from the user's others: nothing is recorded.
+async fn revoke_token(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
+    let Some(jti) = claims.jti.as_deref().filter(|jti| !jti.is_empty()) else {
+        return Ok(());
+    };
+    let time_left = claims.exp.map(|exp| exp - now()).filter(|ttl| *ttl > 0);
+    let redis = state.redis.as_ref().zip(time_left);
+    let table = state.settings.revocation_table;
+    if (redis.is_none() && !table) || !is_valid_token(state, claims).await? {
+        return Ok(());
+    }
+    if let Some((redis, ttl)) = redis {
+        let key = revoked_key(&state.settings.redis_key_prefix, jti);
+        let ttl = u64::try_from(ttl).unwrap_or_default();
+        redis.clone().set_ex::<_, _, ()>(key, "1", ttl).await?;
+    }
+    if table {
+        revoked_tokens::revoke(&state.db, jti, claims.exp).await?;
+    }
+    Ok(())
 }
 // --8<-- [end:signout]
 

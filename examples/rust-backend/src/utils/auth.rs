@@ -24,7 +24,7 @@ use crate::internal::db::Db;
 use crate::internal::deps::AppState;
 use crate::models::auths::{self, Auth};
 use crate::models::users::UserModel;
-use crate::models::{config, users};
+use crate::models::{config, revoked_tokens, users};
 use crate::utils::durations::{TimeDelta, parse_duration};
 use crate::utils::misc::now;
 use passwords::{Costs, HashAlgorithm};
@@ -89,7 +89,9 @@ fn revoked_user_key(prefix: &str, user_id: &str) -> String {
     format!("{prefix}:auth:user:{user_id}:revoked_at")
 }
 
-/// What Redis said about one token, read before the pure check runs.
+/// What Redis and the revocation table said about one token, read before the pure
+/// check runs.
+#[derive(Default)]
 struct Fetched {
     token_revoked: bool,
     user_revoked_at: Option<i64>,
@@ -106,7 +108,8 @@ impl Revocations for Fetched {
 }
 
 // --8<-- [start:is-valid]
-/// A signature is not enough: the stamp must match, and Redis must not object.
+/// A signature is not enough: the stamp must match, and neither Redis nor the
+/// revocation table may object.
 ///
 /// # Errors
 /// 401 when the account is missing or deactivated; the database or Redis failed.
@@ -115,16 +118,32 @@ pub async fn is_valid_token(
     claims: &Claims,
 ) -> Result<bool, ApiError> {
     let auth = auths::get_auth(&state.db, &claims.session.id).await?;
-    let fetched = match &state.redis {
+    let fetched = fetch_revocations(state, claims).await?;
+    let revocations = fetched.as_ref().map(|f| f as &dyn Revocations);
+    let stored = auth.as_ref().map(Auth::stored);
+    tokens::is_valid_token(claims, stored.as_ref(), revocations).map_err(|_| {
+        ApiError::new(StatusCode::UNAUTHORIZED, constants::INVALID_AUTH_REQUEST)
+    })
+}
+
+/// What the configured revocation stores say about the token: `None` when there is
+/// neither Redis nor the revocation table, so that no lookup runs.
+async fn fetch_revocations(
+    state: &AppState,
+    claims: &Claims,
+) -> Result<Option<Fetched>, ApiError> {
+    let jti = claims.jti.as_deref().filter(|jti| !jti.is_empty());
+    let mut fetched = match &state.redis {
         Some(redis) => {
             let mut redis = redis.clone();
             let prefix = &state.settings.redis_key_prefix;
-            let jti = claims.jti.as_deref().unwrap_or_default();
-            let token_revoked = !jti.is_empty()
-                && redis
+            let token_revoked = match jti {
+                Some(jti) => redis
                     .get::<_, Option<String>>(revoked_key(prefix, jti))
                     .await?
-                    .is_some_and(|value| !value.is_empty());
+                    .is_some_and(|value| !value.is_empty()),
+                None => false,
+            };
             let revoked_at: Option<String> = redis
                 .get(revoked_user_key(prefix, &claims.session.id))
                 .await?;
@@ -135,11 +154,13 @@ pub async fn is_valid_token(
         }
         None => None,
     };
-    let revocations = fetched.as_ref().map(|f| f as &dyn Revocations);
-    let stored = auth.as_ref().map(Auth::stored);
-    tokens::is_valid_token(claims, stored.as_ref(), revocations).map_err(|_| {
-        ApiError::new(StatusCode::UNAUTHORIZED, constants::INVALID_AUTH_REQUEST)
-    })
+    if state.settings.revocation_table {
+        let fetched = fetched.get_or_insert_with(Fetched::default);
+        if let Some(jti) = jti.filter(|_| !fetched.token_revoked) {
+            fetched.token_revoked = revoked_tokens::is_revoked(&state.db, jti).await?;
+        }
+    }
+    Ok(fetched)
 }
 // --8<-- [end:is-valid]
 

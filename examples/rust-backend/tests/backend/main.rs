@@ -9,6 +9,7 @@ mod config;
 mod db;
 mod emails;
 mod guards;
+mod revoked_tokens;
 mod roles;
 mod throttle;
 mod tokens;

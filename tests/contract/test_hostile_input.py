@@ -115,7 +115,10 @@ def test_bad_input(target: Target, server: Server, cast: dict, row: dict) -> Non
 def test_every_route_has_a_row(tmp_path) -> None:
     """Every method and path the twins serve (the Python twin's OpenAPI document,
     which the Rust twin mirrors) is the target of at least one row."""
-    app = create_app(Settings.from_environ({"DATA_DIR": str(tmp_path)}))
+    # A secret of its own: without one, the settings would write the generated key
+    # into the working directory, the repository's root.
+    environ = {"DATA_DIR": str(tmp_path), "WEBUI_SECRET_KEY": "route-inventory"}
+    app = create_app(Settings.from_environ(environ))
     sent = set()
     for row in ROWS:
         path = hostile.PLACEHOLDER.sub("x", hostile.expand(row["path"]))

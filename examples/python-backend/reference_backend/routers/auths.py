@@ -335,7 +335,10 @@ def update_profile(form: UpdateProfileForm, user: VerifiedUser, db: Db) -> dict:
 def add_user(form: AddUserForm, _admin: AdminUser, db: Db, settings: SettingsDep):
     """An account made by an admin, with a token but no cookie."""
     check_role(form.role, strict=settings.strict_roles)
-    user = create_user(db, settings, form, form.role)
+    # An explicit null is the default role, as the Rust twin reads it: stored as NULL,
+    # the account could never be loaded again.
+    role = "pending" if form.role is None else form.role
+    user = create_user(db, settings, form, role)
     auth = auths.get_auth(db, user.id)
     claims = {"id": user.id, "typ": "session", "session_stamp": auth.session_stamp}
     return {

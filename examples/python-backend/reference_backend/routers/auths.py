@@ -32,7 +32,7 @@ from reference_backend.models.auths import (
 )
 from reference_backend.models.users import UserModel
 from reference_backend.utils.auth import (
-    PLACEHOLDER_HASH,
+    PLACEHOLDER_HASHES,
     AdminUser,
     CurrentUser,
     HumanUser,
@@ -199,7 +199,10 @@ def signin(
     user = users.get_user_by_email(db, email)
     auth = auths.get_auth(db, user.id) if user else None
     if auth is None or not auth.active:
-        verify_password(form.password, PLACEHOLDER_HASH)  # same time as a real check
+        # The same time as a real check.
+        verify_password(
+            form.password, PLACEHOLDER_HASHES[settings.password_hash_algorithm]
+        )
         raise HTTPException(400, constants.INVALID_CRED)
     if not verify_password(form.password, auth.password):
         raise HTTPException(400, constants.INVALID_CRED)

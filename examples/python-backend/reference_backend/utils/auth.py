@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from sqlalchemy.orm import Session
 
 from reference_backend import constants
-from reference_backend.env import Settings
+from reference_backend.env import HASH_ALGORITHMS, Settings
 from reference_backend.internal.db import Int64
 from reference_backend.internal.deps import Db, Redis, SettingsDep, in_session
 from reference_backend.models import auths, config, revoked_tokens, users
@@ -35,10 +35,6 @@ VERIFIED_ROLES = ("user", "admin")
 DEFAULT_TOKEN_LIFETIME = "4w"
 # --8<-- [end:constants]
 
-# Verified when the email is unknown, so a wrong address costs as much time as a
-# wrong password and the response time does not tell which accounts exist.
-PLACEHOLDER_HASH = bcrypt.hashpw(b"placeholder", bcrypt.gensalt()).decode()
-
 
 # --8<-- [start:passwords]
 def hash_password(password: str, algorithm: str) -> str:
@@ -46,6 +42,14 @@ def hash_password(password: str, algorithm: str) -> str:
     if algorithm == "argon2":
         return PasswordHasher().hash(password)
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+# Verified when the email is unknown, so a wrong address costs as much time as a
+# wrong password and the response time does not tell which accounts exist. One per
+# scheme: an argon2 check and a bcrypt check take different times.
+PLACEHOLDER_HASHES = {
+    algorithm: hash_password("placeholder", algorithm) for algorithm in HASH_ALGORITHMS
+}
 
 
 def password_too_long(password: str, algorithm: str) -> bool:

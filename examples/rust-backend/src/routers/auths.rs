@@ -33,7 +33,8 @@ use crate::utils::auth::tokens::{Claims, SessionClaims};
 use crate::utils::auth::{
     AdminUser, CurrentUser, HumanUser, VerifiedUser, api_keys_usable, cleared_cookie,
     create_api_key, create_token, decode_token, hash_password, is_valid_token,
-    request_token, revoked_key, sign_in, token_cookie, token_lifetime, verify_password,
+    placeholder_hash, request_token, revoked_key, sign_in, token_cookie,
+    token_lifetime, verify_password,
 };
 use crate::utils::misc::now;
 use crate::utils::rate_limit::RateLimiter;
@@ -166,7 +167,9 @@ async fn signin(
         None => None,
     };
     let (Some(user), Some(auth)) = (user, auth.filter(|auth| auth.active)) else {
-        verify_password(&form.password, None).await; // same time as a real check
+        // The same time as a real check.
+        let placeholder = placeholder_hash(state.settings.password_hash_algorithm);
+        verify_password(&form.password, Some(placeholder)).await;
         return Err(http(StatusCode::BAD_REQUEST, constants::INVALID_CRED));
     };
     if !verify_password(&form.password, auth.password.as_deref()).await {

@@ -42,10 +42,24 @@ pub const DEFAULT_TOKEN_LIFETIME: &str = "4w";
 // --8<-- [end:constants]
 
 /// Verified when the email is unknown, so a wrong address costs as much time as a
-/// wrong password and the response time does not tell which accounts exist.
-static PLACEHOLDER_HASH: LazyLock<String> = LazyLock::new(|| {
-    bcrypt::hash("placeholder", bcrypt::DEFAULT_COST).expect("cost 12 is valid")
-});
+/// wrong password and the response time does not tell which accounts exist. One per
+/// scheme: an argon2 check and a bcrypt check take different times.
+#[must_use]
+pub fn placeholder_hash(algorithm: HashAlgorithm) -> &'static str {
+    static BCRYPT: LazyLock<String> =
+        LazyLock::new(|| placeholder(HashAlgorithm::Bcrypt));
+    static ARGON2: LazyLock<String> =
+        LazyLock::new(|| placeholder(HashAlgorithm::Argon2));
+    match algorithm {
+        HashAlgorithm::Bcrypt => &BCRYPT,
+        HashAlgorithm::Argon2 => &ARGON2,
+    }
+}
+
+fn placeholder(algorithm: HashAlgorithm) -> String {
+    passwords::hash_password("placeholder", algorithm, &Costs::default())
+        .expect("upstream's costs are valid")
+}
 
 // --8<-- [start:passwords]
 /// A new hash with the configured scheme, off the async threads: it takes ~0.2 s.
@@ -66,13 +80,13 @@ pub async fn hash_password(
     .ok_or_else(|| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
-/// Check against either scheme, chosen by the hash's own prefix; `None` checks the
-/// placeholder, so an unknown account costs the same time.
+/// Check against either scheme, chosen by the hash's own prefix; no hash never
+/// matches.
 pub async fn verify_password(password: &str, hashed: Option<&str>) -> bool {
     let password = password.to_owned();
-    let hashed = hashed.map_or_else(|| PLACEHOLDER_HASH.clone(), str::to_owned);
+    let hashed = hashed.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
-        passwords::verify_password(&password, Some(&hashed))
+        passwords::verify_password(&password, hashed.as_deref())
     })
     .await
     .unwrap_or(false)

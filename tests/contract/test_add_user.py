@@ -7,6 +7,7 @@ import pytest
 
 from . import messages, shapes, tokens
 from .api import Account, bearer, signin, unique_email
+from .targets import Target
 
 
 def add(client: httpx.Client, admin: Account, **fields: object) -> httpx.Response:
@@ -48,9 +49,13 @@ def test_added_users_are_pending_by_default(
     ids=["invalid-email", "password-too-long"],
 )
 def test_add_user_validates(
-    client: httpx.Client, admin: Account, fields: dict, detail: str
+    client: httpx.Client, admin: Account, fields: dict, detail: str, target: Target
 ) -> None:
     response = add(client, admin, **fields)
+    if target.hardened and detail == messages.PASSWORD_TOO_LONG:
+        # bcrypt's limit; argon2, which a `+hardened` twin hashes with, has none.
+        assert response.status_code == 200, response.text
+        return
     assert response.status_code == 400
     assert response.json() == {"detail": detail}
 

@@ -155,13 +155,16 @@ def serve(session: nox.Session) -> None:
 
 
 # The contract suite's targets in a plain run: each reference backend on SQLite alone,
-# and as a real deployment runs it: on PostgreSQL, with Redis (revocation on signout)
-# and a model provider connected (the completion path). Interop pairs the two backends.
+# as a real deployment runs it: on PostgreSQL, with Redis (revocation on signout) and a
+# model provider connected (the completion path), and with its hardening options on.
+# Interop pairs the two backends.
 DEFAULT_TARGETS = (
     "python",
     "python+postgres+redis+provider",
+    "python+hardened",
     "rust",
     "rust+postgres+redis+provider",
+    "rust+postgres+hardened",
 )
 BACKEND_DIR = "examples/python-backend"
 # Not `.nox/upstream`: that is the session's own venv, which runs pytest.
@@ -262,7 +265,8 @@ def upstream(session: nox.Session) -> None:
 
 
 # What the Security and reliability page reports: these contract modules on each twin,
-# on SQLite and on PostgreSQL. tools/reliability.py refuses a run of anything less.
+# on SQLite and on PostgreSQL, and with the hardening options on. tools/reliability.py
+# refuses a run of anything less.
 RELIABILITY_MODULES = (
     "tests/contract/test_hostile_tokens.py",
     "tests/contract/test_hostile_input.py",
@@ -272,7 +276,14 @@ RELIABILITY_MODULES = (
     "tests/contract/test_signin_timing.py",
     "tests/contract/test_schema_fuzz.py",
 )
-RELIABILITY_TARGETS = ("python", "rust", "python+postgres", "rust+postgres")
+RELIABILITY_TARGETS = (
+    "python",
+    "rust",
+    "python+postgres",
+    "rust+postgres",
+    "python+hardened",
+    "rust+hardened",
+)
 
 
 @nox.session

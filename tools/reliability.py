@@ -45,7 +45,14 @@ MODULES = (
     "test_signin_timing",
     "test_schema_fuzz",
 )
-TWIN_TARGETS = ("python", "rust", "python+postgres", "rust+postgres")
+TWIN_TARGETS = (
+    "python",
+    "rust",
+    "python+postgres",
+    "rust+postgres",
+    "python+hardened",
+    "rust+hardened",
+)
 # The tests that repeat one scenario as separate items, so that a run counts them.
 RACE_REPEATED = ("test_races", "test_parallel_first_signups_make_one_admin")
 CRASH_ROUNDS = ("test_crashes", "test_acknowledged_writes_survive_a_kill")
@@ -55,7 +62,9 @@ FUZZ_PROPERTY = "fuzz"
 # The kinds of fuzzing finding the twins keep, and why.
 FUZZ_FINDINGS = ROOT / "tests/contract/fuzz_findings.json"
 # A `--target` spec (tests/contract/targets.py); a test without one is a unit test.
-TARGET_SPEC = re.compile(r"(?:python|rust|upstream)(?:\+(?:postgres|redis|provider))*")
+TARGET_SPEC = re.compile(
+    r"(?:python|rust|upstream)(?:\+(?:postgres|redis|provider|hardened))*"
+)
 OUTCOMES = ("passed", "failed", "skipped", "xfailed")
 # Where the items of a test that takes no target are counted.
 NO_TARGET = "no target"
@@ -161,6 +170,16 @@ def summarise_catalogue(name: str, catalogue: dict) -> dict:
             {key: row[key] for key in ("id", "twins", "upstream", "differs")}
             for row in rows
             if row["twins"] != row["upstream"]
+        ],
+        "hardened": [
+            {
+                "id": row["id"],
+                "twins": row["twins"],
+                "hardened": row["hardened"]["twins"],
+                "why": row["hardened"]["why"],
+            }
+            for row in rows
+            if "hardened" in row
         ],
     }
 
@@ -475,6 +494,23 @@ def render_differs(data: dict | None) -> str:
     return "\n\n".join(parts)
 
 
+def render_hardened(data: dict | None) -> str:
+    """Every catalogue row that a hardened twin answers otherwise."""
+    if data is None:
+        return NOT_MEASURED
+    rows = [
+        [
+            f"`{row['id']}`",
+            str(row["twins"]),
+            str(row["hardened"]),
+            _text(row["why"]),
+        ]
+        for summary in data["catalogues"].values()
+        for row in summary["hardened"]
+    ]
+    return _table(["Row", "Twins", "Hardened twins", "Why"], rows, "lrrl")
+
+
 def render_example_rows() -> str:
     """A real refused row of each catalogue, field by field: what a row looks like."""
     parts = []
@@ -508,6 +544,7 @@ RENDERERS = {
     "reliability-races": lambda: render_repeated(load(), "races"),
     "reliability-crashes": lambda: render_repeated(load(), "crashes"),
     "reliability-differs": lambda: render_differs(load()),
+    "reliability-hardened": lambda: render_hardened(load()),
     "reliability-fuzzing": lambda: render_fuzzing(load()),
     "reliability-fuzz-findings": lambda: render_fuzz_findings(load()),
     "reliability-example-rows": render_example_rows,

@@ -32,7 +32,7 @@ from reference_backend.internal.deps import Db
 from reference_backend.models import config, revoked_tokens, users
 from reference_backend.routers import auths, chats, completions, models, openai
 from reference_backend.routers import users as users_router
-from reference_backend.utils.auth import decode_token, is_valid_token, request_token
+from reference_backend.utils.auth import is_valid_token, request_claims
 from reference_backend.utils.misc import StrictJsonRoute, Throttle, json_safe
 from reference_backend.utils.models import ModelRegistry
 
@@ -237,13 +237,7 @@ def public_config(request: Request, db: Session) -> dict:
     """`/api/config` for the keys this slice owns; more of them once signed in."""
     settings: Settings = request.app.state.settings
     user = None
-    token = request_token(request, bearer_only=settings.bearer_only)
-    required = settings.require_token_expiry
-    claims = (
-        decode_token(token, settings.secret_key, require_expiry=required)
-        if token
-        else None
-    )
+    claims = request_claims(request, settings)
     if (
         claims
         and "id" in claims

@@ -35,7 +35,7 @@ use crate::models::{TABLES, config, revoked_tokens, users};
 use crate::routers::{
     auths, chats, completions, models, openai, users as users_router,
 };
-use crate::utils::auth::{decode_token, is_valid_token, request_token};
+use crate::utils::auth::{is_valid_token, request_claims};
 use crate::utils::misc::Throttle;
 use crate::utils::models::ModelCache;
 
@@ -325,9 +325,7 @@ async fn public_config(
 ) -> Result<Value, ApiError> {
     let db = &state.db;
     let mut user = None;
-    let claims = request_token(headers, state.settings.bearer_only)
-        .and_then(|token| decode_token(state, &token));
-    if let Some(claims) = claims {
+    if let Some(claims) = request_claims(state, headers) {
         if is_valid_token(state, &claims).await? {
             user = users::get_user_by_id(db, &claims.session.id).await?;
         }

@@ -40,10 +40,10 @@ from reference_backend.utils.auth import (
     api_keys_usable,
     create_api_key,
     create_token,
-    decode_token,
     hash_password,
     is_valid_token,
     password_too_long,
+    request_claims,
     request_token,
     revoked_key,
     sign_in,
@@ -274,13 +274,7 @@ def signout(
     request: Request, response: Response, db: Db, settings: SettingsDep, redis: Redis
 ) -> dict:
     """Clear the cookies; with Redis or the revocation table, revoke the token too."""
-    token = request_token(request, bearer_only=settings.bearer_only)
-    required = settings.require_token_expiry
-    claims = (
-        decode_token(token, settings.secret_key, require_expiry=required)
-        if token
-        else None
-    )
+    claims = request_claims(request, settings)
     if claims and claims.get("jti"):
         revoke_token(db, settings, redis, claims)
     for name in SIGNED_OUT_COOKIES:

@@ -202,6 +202,16 @@ def request_token(request: Request, *, bearer_only: bool = False) -> str | None:
 # --8<-- [end:request-token]
 
 
+def request_claims(request: Request, settings: Settings) -> dict | None:
+    """The claims of the request's session token, read as the settings say; None
+    without a valid one."""
+    token = request_token(request, bearer_only=settings.bearer_only)
+    if token is None:
+        return None
+    required = settings.require_token_expiry
+    return decode_token(token, settings.secret_key, require_expiry=required)
+
+
 # --8<-- [start:current-user]
 def get_current_user(
     request: Request,

@@ -32,9 +32,9 @@ use crate::utils::auth::passwords::password_too_long;
 use crate::utils::auth::tokens::{Claims, SessionClaims};
 use crate::utils::auth::{
     AdminUser, CurrentUser, HumanUser, VerifiedUser, api_keys_usable, cleared_cookie,
-    create_api_key, create_token, decode_token, hash_password, is_valid_token,
-    placeholder_hash, request_token, revoked_key, sign_in, token_cookie,
-    token_lifetime, verify_password,
+    create_api_key, create_token, hash_password, is_valid_token, placeholder_hash,
+    request_claims, request_token, revoked_key, sign_in, token_cookie, token_lifetime,
+    verify_password,
 };
 use crate::utils::misc::now;
 use crate::utils::rate_limit::RateLimiter;
@@ -272,9 +272,7 @@ async fn create_user(
 /// Clear the cookies and revoke the token: as upstream, only with Redis, unless the
 /// revocation table is on.
 async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Reply {
-    let claims = request_token(&headers, state.settings.bearer_only)
-        .and_then(|token| decode_token(&state, &token));
-    if let Some(claims) = claims {
+    if let Some(claims) = request_claims(&state, &headers) {
         revoke_token(&state, &claims).await?;
     }
     let mut reply = HeaderMap::new();

@@ -461,6 +461,14 @@ pub fn decode_token(state: &AppState, token: &str) -> Option<Claims> {
     tokens::decode_token(token, &settings.secret_key, settings.require_token_expiry)
 }
 
+/// The claims of the request's session token, read as the settings say; `None`
+/// without a valid one.
+#[must_use]
+pub fn request_claims(state: &AppState, headers: &HeaderMap) -> Option<Claims> {
+    request_token(headers, state.settings.bearer_only)
+        .and_then(|token| decode_token(state, &token))
+}
+
 /// A token for these claims, signed with the server's secret.
 ///
 /// # Errors
